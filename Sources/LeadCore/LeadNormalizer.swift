@@ -1,0 +1,57 @@
+/// Turns a JSON object into a lead without ever refusing one.
+///
+/// The old service failed a whole request when `click_id` was a number; here every JSON value has a text form:
+/// numbers as written, booleans as `true`/`false`, `null` as no value, arrays and objects as compact JSON.
+/// A key written exactly as the contract names it wins over an alias; members that match no field, and aliases that
+/// lost, are kept in `extra` so nothing a sender wrote is dropped from the lead.
+public enum LeadNormalizer {
+    public static func normalize(_ members: [(key: String, value: JSONValue)]) -> NormalizedLead {
+        var chosen: [LeadField: (key: String, value: JSONValue, isExact: Bool)] = [:]
+        var extra: [(key: String, value: JSONValue)] = []
+
+        for member in members {
+            guard let field = LeadField(key: member.key) else {
+                extra.append((TextSanitizer.clean(member.key), member.value))
+                continue
+            }
+            let isExact = member.key == field.jsonName
+            guard let current = chosen[field] else {
+                chosen[field] = (member.key, member.value, isExact)
+                continue
+            }
+            if isExact {
+                // A repeated exact key: the later one wins, as in `JSON.parse`; the raw body still has both.
+                if !current.isExact { extra.append((TextSanitizer.clean(current.key), current.value)) }
+                chosen[field] = (member.key, member.value, true)
+            } else {
+                extra.append((TextSanitizer.clean(member.key), member.value))
+            }
+        }
+
+        var lead = NormalizedLead()
+        for (field, member) in chosen {
+            lead[field] = text(of: member.value)
+        }
+        lead.extra = extra.isEmpty ? nil : JSONValue.object(extra).jsonText
+        return lead
+    }
+
+    /// The text a field gets for a JSON value; `nil` for JSON `null`.
+    public static func text(of value: JSONValue) -> String? {
+        switch value {
+        case .null: nil
+        case .bool(let flag): flag ? "true" : "false"
+        case .number(let literal): literal
+        case .string(let text): TextSanitizer.clean(text)
+        case .array, .object: value.jsonText
+        }
+    }
+}
+
+/// Makes text safe for a PostgreSQL `text` column, which rejects NUL.
+public enum TextSanitizer {
+    public static func clean(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.filter { $0 != "\u{0}" })
+    }
+}

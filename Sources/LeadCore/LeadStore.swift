@@ -1,0 +1,26 @@
+/// Durable storage of intake requests and leads. The HTTP layer only sees this protocol; PostgreSQL and SQLite
+/// implement it with the same behaviour, checked by one contract test suite.
+public protocol LeadStore: Sendable {
+    /// Creates or upgrades the tables. Safe to run again and from several processes at once.
+    func migrate() async throws
+
+    /// Records a request and, when it is a lead, the lead — in one transaction that is committed (fsynced) before
+    /// this returns. A request whose `Idempotency-Key` is already taken is kept as a duplicate of that lead.
+    func record(_ submission: RawSubmission, as interpretation: SubmissionInterpretation) async throws -> IntakeResult
+
+    /// Throws when the database cannot take a write right now.
+    func checkHealth() async throws
+
+    func lead(id: String) async throws -> StoredLead?
+    /// Every raw request behind a lead, oldest first, duplicates included.
+    func submissions(forLead leadID: String) async throws -> [StoredSubmission]
+    func submission(id: String) async throws -> StoredSubmission?
+    func leadCount() async throws -> Int
+    func submissionCount() async throws -> Int
+}
+
+/// Errors a store reports for the caller to act on; anything else is unexpected.
+public enum LeadStoreError: Error, Equatable {
+    /// The database did not answer within its deadline or refused the connection.
+    case unavailable(String)
+}

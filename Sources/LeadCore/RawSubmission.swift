@@ -1,0 +1,59 @@
+import Foundation
+
+/// One request to the intake endpoint exactly as it arrived: the bytes of its body (up to the size limit), the headers
+/// worth keeping, when and from where. This is what `leads_raw` stores, whatever the body turns out to be.
+public struct RawSubmission: Sendable, Equatable {
+    /// The raw row's id; a lead created from this submission gets the same id.
+    public var id: UUID
+    public var receivedAt: Date
+    public var body: [UInt8]
+    /// The body was longer than the limit; `body` holds its first bytes only.
+    public var truncated: Bool
+    public var headers: SubmissionHeaders
+    public var clientAddress: String?
+
+    public init(
+        id: UUID = UUID(),
+        receivedAt: Date = Date(),
+        body: [UInt8],
+        truncated: Bool = false,
+        headers: SubmissionHeaders = SubmissionHeaders(),
+        clientAddress: String? = nil
+    ) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.body = body
+        self.truncated = truncated
+        self.headers = headers
+        self.clientAddress = clientAddress
+    }
+
+    /// The lowercase UUID text used as the row id in both tables, as the old service wrote it.
+    public var idText: String { self.id.uuidString.lowercased() }
+}
+
+/// The request headers kept with every raw row.
+public struct SubmissionHeaders: Sendable, Equatable {
+    public var contentType: String?
+    public var userAgent: String?
+    /// `nil` when the header is absent or blank: a blank key would otherwise make every keyless sender a duplicate.
+    public var idempotencyKey: String?
+    public var requestID: String?
+    public var forwardedFor: String?
+
+    public init(
+        contentType: String? = nil,
+        userAgent: String? = nil,
+        idempotencyKey: String? = nil,
+        requestID: String? = nil,
+        forwardedFor: String? = nil
+    ) {
+        // HTTP forbids NUL in header values; cleaning anyway keeps a malformed one from failing a text column.
+        self.contentType = contentType.map(TextSanitizer.clean)
+        self.userAgent = userAgent.map(TextSanitizer.clean)
+        let trimmedKey = idempotencyKey.map(TextSanitizer.clean)?.trimmingCharacters(in: .whitespaces)
+        self.idempotencyKey = trimmedKey?.isEmpty == false ? trimmedKey : nil
+        self.requestID = requestID.map(TextSanitizer.clean)
+        self.forwardedFor = forwardedFor.map(TextSanitizer.clean)
+    }
+}

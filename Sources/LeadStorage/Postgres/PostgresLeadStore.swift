@@ -1,0 +1,60 @@
+import Foundation
+import LeadCore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The production store: PostgreSQL through postgres-nio's pooled `PostgresClient`.
+///
+/// The client is a `Service`; it must be running (in the application's `ServiceGroup`) for queries to proceed.
+/// Every operation has a deadline, so an unreachable or hung server turns into `LeadStoreError.unavailable`
+/// instead of a request that never ends.
+public final class PostgresLeadStore: LeadStore {
+    public let client: PostgresClient
+    let settings: PostgresSettings
+    let logger: Logger
+    let deadline: Duration
+
+    public init(settings: PostgresSettings, deadline: Duration = .seconds(2), logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        self.deadline = deadline
+        self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Runs a database operation within the deadline, reporting an unreachable database as `unavailable`.
+    @discardableResult
+    func perform<T: Sendable>(
+        deadline: Duration? = nil,
+        _ operation: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = self.client
+        do {
+            return try await withDeadline(deadline ?? self.deadline) { try await operation(client) }
+        } catch is DeadlineExceeded {
+            throw LeadStoreError.unavailable("PostgreSQL did not answer within \(deadline ?? self.deadline)")
+        } catch let error as PostgresTransactionError {
+            let cause = error.beginError ?? error.closureError ?? error.commitError ?? error
+            if Self.isConnectionFailure(cause) { throw LeadStoreError.unavailable("\(cause)") }
+            throw cause
+        } catch let error where Self.isConnectionFailure(error) {
+            throw LeadStoreError.unavailable("\(error)")
+        }
+    }
+
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return error is NIOConnectionError || error is IOError }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
+            return true
+        default:
+            return false
+        }
+    }
+
+    public func checkHealth() async throws {
+        try await self.perform { client in
+            try await client.query("SELECT 1", logger: self.logger)
+        }
+    }
+}
