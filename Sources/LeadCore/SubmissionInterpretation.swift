@@ -4,14 +4,10 @@ public enum SubmissionInterpretation: Sendable, Equatable {
     case rejected(IntakeRejection)
 
     /// Reads a body the way senders mean it: JSON whatever the Content-Type says (PHP senders often send
-    /// `text/plain` or nothing), except an HTML form body, which becomes the same object its fields describe.
+    /// `text/plain`, nothing, or a form type with a JSON body), and an HTML form body as the object its fields describe.
     public init(of submission: RawSubmission) {
         if submission.truncated {
             self = .rejected(.payloadTooLarge)
-            return
-        }
-        if Self.isFormEncoded(submission.headers.contentType) {
-            self = .lead(LeadNormalizer.normalize(FormDecoder.members(of: submission.body)))
             return
         }
         do {
@@ -21,7 +17,11 @@ public enum SubmissionInterpretation: Sendable, Equatable {
             }
             self = .lead(LeadNormalizer.normalize(members))
         } catch {
-            self = .rejected(.invalidJSON)
+            if error != .empty, Self.isFormEncoded(submission.headers.contentType) {
+                self = .lead(LeadNormalizer.normalize(FormDecoder.members(of: submission.body)))
+            } else {
+                self = .rejected(.invalidJSON)
+            }
         }
     }
 

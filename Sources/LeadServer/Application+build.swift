@@ -1,0 +1,43 @@
+import Hummingbird
+import LeadCore
+import Logging
+import ServiceLifecycle
+
+/// Builds the leadcrm application for a configuration: opens its store, adds the routes, and migrates the database
+/// before the server starts listening (unless `migrateOnStart` is off).
+public func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let bootstrap = try await StoreBootstrap.open(configuration, logger: logger)
+    return buildApplication(configuration, bootstrap: bootstrap, logger: logger)
+}
+
+/// Builds the application around a store that is already open; tests use it with the store of their clean database.
+public func buildApplication(_ configuration: AppConfiguration, bootstrap: StoreBootstrap, logger: Logger) -> some ApplicationProtocol {
+    let router = buildRouter(configuration, store: bootstrap.store, logger: logger)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: bootstrap.services,
+        logger: logger
+    )
+    if configuration.migrateOnStart {
+        let store = bootstrap.store
+        app.beforeServerStarts {
+            try await migrateWhenReachable(store, logger: logger)
+        }
+    }
+    return app
+}
+
+/// The routes and middleware. Order matters: the log line sees the final status, and CORS headers are added to
+/// error responses too.
+func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, logger: Logger) -> Router<LeadRequestContext> {
+    let router = Router(context: LeadRequestContext.self)
+    router.addMiddleware {
+        RequestLogMiddleware(logger: logger)
+        CORSPolicyMiddleware(origins: configuration.corsOrigins)
+        ErrorMiddleware(logger: logger)
+    }
+    IntakeController(store: store, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    HealthController(store: store).addRoutes(to: router)
+    return router
+}

@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LeadCore
+import Logging
+
+/// `POST /api/lead`: the intake contract of SPEC §1.
+///
+/// The body is read by hand rather than decoded by the framework, because every request is kept exactly as it came —
+/// invalid JSON and oversized bodies included — before anything judges it.
+struct IntakeController {
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+    static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
+
+    let store: any LeadStore
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<LeadRequestContext>) {
+        router.post("/api/lead") { request, context in
+            try await self.receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: LeadRequestContext) async throws -> Response {
+        let receivedAt = Date()
+        var request = request
+        let (body, truncated) = try await self.readBody(of: &request)
+        let submission = RawSubmission(
+            receivedAt: receivedAt,
+            body: body,
+            truncated: truncated,
+            headers: SubmissionHeaders(
+                contentType: request.headers[.contentType],
+                userAgent: request.headers[.userAgent],
+                idempotencyKey: request.headers[Self.idempotencyKeyHeader],
+                requestID: context.requestID,
+                forwardedFor: request.headers[Self.forwardedForHeader]
+            ),
+            clientAddress: context.remoteAddress
+        )
+        context.facts.update { $0.idempotencyKey = submission.headers.idempotencyKey }
+        let result = try await self.store.record(submission, as: SubmissionInterpretation(of: submission))
+        context.facts.update {
+            $0.leadID = result.leadID
+            $0.outcome = result.outcome
+        }
+        return Self.response(for: result)
+    }
+
+    /// Collects at most `maxBodyBytes`; the rest of an oversized body is left for the server to discard after the
+    /// 413 is written, so the sender still gets its answer on the same connection.
+    private func readBody(of request: inout Request) async throws -> (body: [UInt8], truncated: Bool) {
+        var body: [UInt8] = []
+        if let length = request.headers[.contentLength].flatMap(Int.init) {
+            body.reserveCapacity(min(length, self.maxBodyBytes))
+        }
+        for try await chunk in request.body {
+            let room = self.maxBodyBytes - body.count
+            if chunk.readableBytes > room {
+                body.append(contentsOf: chunk.readableBytesView.prefix(room))
+                return (body, true)
+            }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        return (body, false)
+    }
+
+    static func response(for result: IntakeResult) -> Response {
+        switch result {
+        case .stored(let leadID):
+            JSONResponse.make(.created, [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(false))])
+        case .duplicate(let leadID):
+            // Senders treat 409 as success: the lead exists, here is its id.
+            JSONResponse.make(.conflict, [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(true))])
+        case .queued(let leadID):
+            JSONResponse.make(
+                .accepted,
+                [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(false)), ("queued", .bool(true))]
+            )
+        case .rejected(.payloadTooLarge):
+            JSONResponse.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
+        case .rejected(let rejection):
+            JSONResponse.error(.badRequest, rejection.rawValue)
+        }
+    }
+}

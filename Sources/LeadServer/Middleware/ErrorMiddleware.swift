@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import LeadCore
+import Logging
+
+/// The one place errors become responses. Every error is answered with the contract's JSON shape; anything
+/// unexpected is logged with its full context and answered `internal_error`, never with a trace, SQL or message.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = LeadRequestContext
+
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as LeadStoreError {
+            guard case .unavailable(let reason) = error else { throw error }
+            self.logger.warning(
+                "database unavailable",
+                metadata: ["request.id": "\(context.requestID)", "http.path": "\(request.uri.path)", "error": "\(reason)"]
+            )
+            return JSONResponse.error(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
+        } catch let error as HTTPError {
+            return JSONResponse.error(error.status, Self.code(for: error.status))
+        } catch {
+            self.logger.error(
+                "request failed",
+                metadata: [
+                    "request.id": "\(context.requestID)", "http.method": "\(request.method.rawValue)",
+                    "http.path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                ]
+            )
+            return JSONResponse.error(.internalServerError, "internal_error")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .contentTooLarge: "payload_too_large"
+        case .badRequest: "bad_request"
+        case .unsupportedMediaType: "unsupported_media_type"
+        default: status.code >= 500 ? "internal_error" : "bad_request"
+        }
+    }
+}

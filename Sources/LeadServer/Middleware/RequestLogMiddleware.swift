@@ -1,0 +1,38 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Gives each request its id (the sender's `X-Request-Id`, or a new one), echoes it, and writes one log line when
+/// the request is done: method, path, status, duration, ids and the intake outcome.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = LeadRequestContext
+
+    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[Self.requestIDHeader].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        context.requestID = requestID
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        response.headers[Self.requestIDHeader] = requestID
+        let elapsed = ContinuousClock.now - start
+        var metadata: Logger.Metadata = [
+            "http.method": "\(request.method.rawValue)",
+            "http.path": "\(request.uri.path)",
+            "http.status": "\(response.status.code)",
+            "duration_ms": "\(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+            "request.id": "\(requestID)",
+        ]
+        if let address = context.remoteAddress { metadata["client.address"] = "\(address)" }
+        let facts = context.facts.current
+        if let key = facts.idempotencyKey { metadata["idempotency.key"] = "\(key)" }
+        if let leadID = facts.leadID { metadata["lead.id"] = "\(leadID)" }
+        if let outcome = facts.outcome { metadata["intake.outcome"] = "\(outcome.rawValue)" }
+        self.logger.info("request", metadata: metadata)
+        return response
+    }
+}

@@ -1,0 +1,65 @@
+import LeadCore
+import LeadStorage
+import Logging
+import ServiceLifecycle
+
+/// Opens the store a configuration names, with the services that must run for it (the PostgreSQL pool, or the
+/// SQLite file that closes on shutdown).
+public struct StoreBootstrap: Sendable {
+    public let store: any LeadStore
+    public let services: [any Service]
+
+    public init(store: any LeadStore, services: [any Service]) {
+        self.store = store
+        self.services = services
+    }
+
+    public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> StoreBootstrap {
+        switch configuration.database {
+        case .postgres(let settings):
+            let store = PostgresLeadStore(settings: settings, deadline: configuration.databaseTimeout, logger: logger)
+            return StoreBootstrap(store: store, services: [store.client])
+        case .sqlite(let path):
+            let store = try await SQLiteLeadStore.open(path: path, logger: logger)
+            return StoreBootstrap(store: store, services: [store])
+        }
+    }
+}
+
+/// Migrates at start-up, waiting for a database that is not up yet. The wait ends on graceful shutdown, so SIGTERM
+/// stops a process that is still waiting instead of being ignored.
+func migrateWhenReachable(_ store: any LeadStore, logger: Logger) async throws {
+    try await cancelWhenGracefulShutdown {
+        var delay = Duration.milliseconds(250)
+        while true {
+            do {
+                try await store.migrate()
+                return
+            } catch LeadStoreError.unavailable(let reason) {
+                logger.warning("database unreachable; retrying migrations", metadata: ["retry.in": "\(delay)", "error": "\(reason)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}
+
+extension StoreBootstrap {
+    /// Runs `body` with the store's services running, then shuts them down; for commands that are not the server.
+    public func withServices<T: Sendable>(_ body: @Sendable (any LeadStore) async throws -> T) async throws -> T {
+        let group = ServiceGroup(services: self.services, logger: Logger(label: "leadcrm.store"))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                let value = try await body(self.store)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import LeadServer
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create or upgrade the database tables, then exit.",
+        discussion: """
+            Upgrades a database made by the old Node service in place, keeping every row. Safe to run again and \
+            from several hosts at once.
+            """
+    )
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let configuration = try self.settings.load()
+        let logger = bootstrapLogging(configuration)
+        do {
+            let bootstrap = try await StoreBootstrap.open(configuration, logger: logger)
+            try await bootstrap.withServices { store in
+                try await store.migrate()
+            }
+            logger.info("database is up to date")
+        } catch {
+            SettingsOptions.fail("migration failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
