@@ -52,15 +52,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "LeadTestSupport",
+            dependencies: [
+                "LeadCore",
+                "LeadStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            path: "Tests/LeadTestSupport"
+        ),
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"]),
         .testTarget(
             name: "LeadStorageTests",
-            dependencies: ["LeadCore", "LeadStorage"]
+            dependencies: ["LeadCore", "LeadStorage", "LeadTestSupport"]
         ),
         .testTarget(
             name: "LeadServerTests",
             dependencies: [
+                "LeadCore",
                 "LeadServer",
+                "LeadStorage",
+                "LeadTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

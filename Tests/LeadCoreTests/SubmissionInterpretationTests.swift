@@ -31,7 +31,7 @@ import Testing
     @Test(arguments: [#"{"email":"a@b.c"}"#, #"{"email":"#, "garbage", "[1]"])
     func rejectsATruncatedBody(body: String) {
         #expect(Self.interpret(body, truncated: true) == .rejected(.payloadTooLarge))
-        #expect(Self.interpret(body, contentType: "application/x-www-form-urlencoded", truncated: true) == .rejected(.payloadTooLarge))
+        #expect(Self.interpret(body, contentType: Self.form, truncated: true) == .rejected(.payloadTooLarge))
     }
 
     @Test(arguments: ["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=UTF-8", "Application/X-WWW-Form-Urlencoded"])
@@ -54,21 +54,32 @@ import Testing
             ("email=a%FFb", NormalizedLead(fields: [.email: "a\u{FFFD}b"])),
             ("email=a%00b&x%00y=%00", NormalizedLead(fields: [.email: "ab"], extra: #"{"xy":""}"#)),
             ("=v&tag=1&tag=2", NormalizedLead(fields: [.marker: "1"], extra: #"{"":"v","tag":"2"}"#)),
-            ("", NormalizedLead()),
+            ("null=1&true", NormalizedLead(extra: #"{"null":"1","true":""}"#)),
         ]
     )
     func decodesFormFields(body: String, expected: NormalizedLead) {
-        #expect(Self.interpret(body, contentType: "application/x-www-form-urlencoded") == .lead(expected))
+        #expect(Self.interpret(body, contentType: Self.form) == .lead(expected))
     }
 
     /// PHP's curl labels any string body `application/x-www-form-urlencoded` unless told otherwise, so JSON arrives
-    /// with that type; a body that is a JSON object is what the sender meant.
+    /// with that type; a body that is JSON is what the sender meant.
     @Test func readsAJSONObjectSentAsAForm() {
-        withKnownIssue("LeadCore form-decodes a JSON body sent with the form Content-Type") {
-            let interpretation = Self.interpret(#"{"email":"a@b.c","phone":"+1 555"}"#, contentType: "application/x-www-form-urlencoded")
-            #expect(interpretation == .lead(NormalizedLead(fields: [.email: "a@b.c", .phone: "+1 555"])))
-        }
+        let interpretation = Self.interpret(#"{"email":"a@b.c","phone":"+1 555"}"#, contentType: Self.form)
+        #expect(interpretation == .lead(NormalizedLead(fields: [.email: "a@b.c", .phone: "+1 555"])))
     }
+
+    @Test(arguments: ["[1]", #""email=a""#, "null"])
+    func rejectsOtherJSONSentAsAForm(body: String) {
+        #expect(Self.interpret(body, contentType: Self.form) == .rejected(.invalidPayload))
+    }
+
+    /// An empty form says nothing, exactly like an empty JSON body.
+    @Test(arguments: ["", " \r\n"])
+    func rejectsAnEmptyForm(body: String) {
+        #expect(Self.interpret(body, contentType: Self.form) == .rejected(.invalidJSON))
+    }
+
+    static let form = "application/x-www-form-urlencoded"
 
     static func interpret(_ body: String, contentType: String? = nil, truncated: Bool = false) -> SubmissionInterpretation {
         let submission = RawSubmission(body: Array(body.utf8), truncated: truncated, headers: SubmissionHeaders(contentType: contentType))

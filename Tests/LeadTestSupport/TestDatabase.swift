@@ -1,0 +1,136 @@
+import Foundation
+import LeadCore
+@testable import LeadStorage
+import Logging
+import PostgresNIO
+import SQLiteNIO
+
+/// The backends a store test runs against. PostgreSQL joins when `LEADCRM_TEST_DATABASE_URL` names a server
+/// (`scripts/test` starts one); each test then gets a schema of its own, dropped afterwards.
+public enum Backend: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+
+    public static var available: [Backend] {
+        TestDatabase.postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+}
+
+/// A clean, migrated database for one test.
+public struct TestDatabase: Sendable {
+    public let backend: Backend
+    public let store: any LeadStore
+    /// For SQLite, the database file; for PostgreSQL, the URL including `?schema=` of this test's schema.
+    public let location: String
+
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["LEADCRM_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "leadcrm.test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// A `DATABASE_URL` for a fresh, empty PostgreSQL schema (not created yet: migration creates it).
+    public static func freshPostgresURL() -> String? {
+        guard let base = self.postgresURL else { return nil }
+        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        return base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+    }
+
+    /// A path for a fresh SQLite file in a directory of its own.
+    public static func freshSQLitePath() -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leadcrm-test-\(UUID().uuidString)")
+        return directory.appendingPathComponent("leadcrm.sqlite").path
+    }
+
+    /// Runs `body` with a migrated store on a clean database of `backend`, then removes that database.
+    public static func with<T: Sendable>(
+        _ backend: Backend,
+        migrate: Bool = true,
+        _ body: @Sendable (TestDatabase) async throws -> T
+    ) async throws -> T {
+        switch backend {
+        case .sqlite:
+            let path = self.freshSQLitePath()
+            let store = try await SQLiteLeadStore.open(path: path, logger: self.logger)
+            defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+            do {
+                if migrate { try await store.migrate() }
+                let value = try await body(TestDatabase(backend: .sqlite, store: store, location: path))
+                try await store.close()
+                return value
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        case .postgres:
+            guard let url = self.freshPostgresURL() else { throw TestDatabaseError.postgresNotConfigured }
+            let settings = try PostgresSettings(url: url)
+            let store = PostgresLeadStore(settings: settings, logger: self.logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.client.run() }
+                defer { group.cancelAll() }
+                do {
+                    if migrate { try await store.migrate() }
+                    let value = try await body(TestDatabase(backend: .postgres, store: store, location: url))
+                    try await self.dropSchema(settings.schema, on: store)
+                    return value
+                } catch {
+                    try? await self.dropSchema(settings.schema, on: store)
+                    throw error
+                }
+            }
+        }
+    }
+
+    static func dropSchema(_ schema: String?, on store: PostgresLeadStore) async throws {
+        guard let schema else { return }
+        try await store.client.query("DROP SCHEMA IF EXISTS \(unescaped: PostgresSettings.quoteIdentifier(schema)) CASCADE")
+    }
+
+    /// Runs SQL statements directly on this test's database, for set-up that no API offers (old schemas, triggers
+    /// that force failures).
+    public func execute(_ statements: [String]) async throws {
+        switch self.store {
+        case let store as PostgresLeadStore:
+            for statement in statements {
+                try await store.client.query(PostgresQuery(unsafeSQL: statement))
+            }
+        case let store as SQLiteLeadStore:
+            for statement in statements {
+                _ = try await store.rows(statement)
+            }
+        default:
+            throw TestDatabaseError.unknownStore
+        }
+    }
+
+    /// Makes every later lead insert fail inside the database, to prove the raw row survives (savepoint rule).
+    public func breakLeadInserts() async throws {
+        switch self.backend {
+        case .postgres:
+            try await self.execute([
+                """
+                CREATE FUNCTION leadcrm_test_refuse_lead() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'lead inserts are broken for this test'; END $$
+                """,
+                "CREATE TRIGGER leadcrm_test_refuse_lead BEFORE INSERT ON leads FOR EACH ROW EXECUTE FUNCTION leadcrm_test_refuse_lead()",
+            ])
+        case .sqlite:
+            try await self.execute([
+                """
+                CREATE TRIGGER leadcrm_test_refuse_lead BEFORE INSERT ON leads
+                BEGIN SELECT RAISE(ABORT, 'lead inserts are broken for this test'); END
+                """
+            ])
+        }
+    }
+}
+
+public enum TestDatabaseError: Error {
+    case postgresNotConfigured
+    case unknownStore
+}
