@@ -7,21 +7,24 @@ struct LeadCRMCommand: AsyncParsableCommand {
         commandName: "leadcrm",
         abstract: "Lead intake and CRM backend that never loses a lead.",
         discussion: """
-            Settings come from command-line flags, then the environment, then a .env file in the working directory \
-            (or --env-file), then defaults:
+            Settings come from flags, then the environment, then a .env file
+            (--env-file), then defaults:
 
-              DATABASE_URL         postgres://user:pass@host:5432/db?schema=public&connection_limit=10&sslmode=prefer
-                                   unset: embedded SQLite at ./data/leadcrm.sqlite (or sqlite:PATH)
+              DATABASE_URL         postgres://user:pass@host:5432/db?schema=public
+                                   &connection_limit=10&sslmode=prefer;
+                                   unset: SQLite at ./data/leadcrm.sqlite
+                                   (sqlite:PATH picks another file)
               PORT                 port to listen on (3000)
               HOST                 address to listen on (0.0.0.0)
-              LOG_LEVEL            trace, debug, info, notice, warn, error, fatal (info)
-              APP_ENV / NODE_ENV   production: JSON log lines; otherwise readable lines
-              MAX_BODY_BYTES       largest request body kept whole, e.g. 1048576, 512kb, 1mb (1mb)
-              CORS_ORIGINS         *, none, or a comma-separated list of origins (*)
-              DATABASE_TIMEOUT_MS  how long a request waits for the database (2000)
-              MIGRATE_ON_START     false: serve does not migrate at start (true)
+              LOG_LEVEL            trace debug info notice warn error fatal (info)
+              APP_ENV, NODE_ENV    production: JSON log lines, else readable
+              MAX_BODY_BYTES       largest body kept: 1048576, 512kb, 1mb (1mb)
+              CORS_ORIGINS         *, none, or comma-separated origins (*)
+              DATABASE_TIMEOUT_MS  how long a request waits for the database
+                                   (2000)
+              MIGRATE_ON_START     false: serve does not migrate (true)
 
-            A bad setting stops leadcrm with one line naming it and exit status 2.
+            A bad setting stops leadcrm with one line naming it, exit status 2.
             """,
         subcommands: [ServeCommand.self, MigrateCommand.self]
     )

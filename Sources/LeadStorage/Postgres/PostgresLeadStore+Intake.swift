@@ -65,7 +65,7 @@ extension PostgresLeadStore {
                 \(lead[.creo]), \(lead[.description]), \(lead[.domain]), \(lead[.email]), \(lead[.firstName]),
                 \(lead[.lastName]), \(lead[.ip]), \(lead[.lang]), \(lead[.marker]), \(lead[.offer]), \(lead[.phone]),
                 \(lead[.sourcetype]), \(key), \(requestID), 'new', \(lead.extra)::jsonb)
-            ON CONFLICT ("idempotency_key") DO NOTHING
+            ON CONFLICT (leadcrm_key_digest("idempotency_key")) DO NOTHING
             RETURNING "id"
             """,
             logger: logger
@@ -75,7 +75,7 @@ extension PostgresLeadStore {
         }
         // The key is taken. ON CONFLICT waited for the other transaction to commit, and this new statement sees it.
         let existing = try await connection.query(
-            #"SELECT "id" FROM "leads" WHERE "idempotency_key" = \#(key)"#,
+            #"SELECT "id" FROM "leads" WHERE leadcrm_key_digest("idempotency_key") = leadcrm_key_digest(\#(key))"#,
             logger: logger
         )
         for try await leadID in existing.decode(String.self) {
