@@ -2,8 +2,8 @@
 ///
 /// The old service failed a whole request when `click_id` was a number; here every JSON value has a text form:
 /// numbers as written, booleans as `true`/`false`, `null` as no value, arrays and objects as compact JSON.
-/// A key written exactly as the contract names it wins over an alias; members that match no field, and aliases that
-/// lost, are kept in `extra` so nothing a sender wrote is dropped from the lead.
+/// A key written exactly as the contract names it wins over an alias (unless it is `null`); members that match no
+/// field, and aliases that lost, are kept in `extra` so nothing a sender wrote is dropped from the lead.
 public enum LeadNormalizer {
     public static func normalize(_ members: [(key: String, value: JSONValue)]) -> NormalizedLead {
         var chosen: [LeadField: (key: String, value: JSONValue, isExact: Bool)] = [:]
@@ -19,8 +19,9 @@ public enum LeadNormalizer {
                 chosen[field] = (member.key, member.value, isExact)
                 continue
             }
-            if isExact {
+            if isExact && !(member.value == .null && !current.isExact) {
                 // A repeated exact key: the later one wins, as in `JSON.parse`; the raw body still has both.
+                // An exact `null` does not erase a value an alias gave.
                 if !current.isExact { extra.append((TextSanitizer.clean(current.key), current.value)) }
                 chosen[field] = (member.key, member.value, true)
             } else {

@@ -1,9 +1,10 @@
 import Foundation
 import LeadCore
-@testable import LeadStorage
 import Logging
 import PostgresNIO
 import SQLiteNIO
+
+@testable import LeadStorage
 
 /// The backends a store test runs against. PostgreSQL joins when `LEADCRM_TEST_DATABASE_URL` names a server
 /// (`scripts/test` starts one); each test then gets a schema of its own, dropped afterwards.

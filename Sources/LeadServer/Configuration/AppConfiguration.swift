@@ -103,7 +103,9 @@ struct SettingReader {
     /// A size in bytes, with an optional `kb`/`mb` suffix (`1mb` is what the old service's Fastify took).
     func byteCount(_ name: String) throws(ConfigurationError) -> Int? {
         guard let text = self.text(name)?.lowercased() else { return nil }
-        let units: [(suffix: String, factor: Int)] = [("kib", 1024), ("mib", 1 << 20), ("kb", 1024), ("mb", 1 << 20), ("k", 1024), ("m", 1 << 20), ("b", 1)]
+        let units: [(suffix: String, factor: Int)] = [
+            ("kib", 1024), ("mib", 1 << 20), ("kb", 1024), ("mb", 1 << 20), ("k", 1024), ("m", 1 << 20), ("b", 1),
+        ]
         var number = text
         var factor = 1
         if let unit = units.first(where: { text.hasSuffix($0.suffix) }) {
