@@ -37,7 +37,11 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, logger
         CORSPolicyMiddleware(origins: configuration.corsOrigins)
         ErrorMiddleware(logger: logger)
     }
-    IntakeController(store: store, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    IntakeController(
+        store: store,
+        maxBodyBytes: configuration.maxBodyBytes,
+        trustedProxies: configuration.trustedProxies
+    ).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
     return router
 }

@@ -23,6 +23,8 @@ struct LeadCRMCommand: AsyncParsableCommand {
               DATABASE_TIMEOUT_MS  how long a request waits for the database
                                    (2000)
               MIGRATE_ON_START     false: serve does not migrate (true)
+              TRUSTED_PROXIES      proxies whose X-Forwarded-For names the
+                                   client: addresses, CIDRs, loopback, private
 
             A bad setting stops leadcrm with one line naming it, exit status 2.
             """,

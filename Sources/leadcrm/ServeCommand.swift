@@ -27,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("database-timeout-ms"), help: "How long a request waits for the database (DATABASE_TIMEOUT_MS, default 2000).")
     var databaseTimeoutMilliseconds: String?
 
+    @Option(name: .customLong("trusted-proxies"), help: "Proxies whose X-Forwarded-For is believed: addresses, CIDRs, loopback, private (TRUSTED_PROXIES).")
+    var trustedProxies: String?
+
     @Flag(name: .customLong("no-migrate"), help: "Do not migrate the database at start (MIGRATE_ON_START=false).")
     var noMigrate = false
 
@@ -37,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["MAX_BODY_BYTES"] = self.maxBodyBytes
         flags["CORS_ORIGINS"] = self.corsOrigins
         flags["DATABASE_TIMEOUT_MS"] = self.databaseTimeoutMilliseconds
+        flags["TRUSTED_PROXIES"] = self.trustedProxies
         if self.noMigrate { flags["MIGRATE_ON_START"] = "false" }
         let configuration = try self.settings.load(with: flags)
         let logger = bootstrapLogging(configuration)

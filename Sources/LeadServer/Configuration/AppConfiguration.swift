@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     /// How long a request waits for the database before it is answered as unavailable.
     public var databaseTimeout: Duration
     public var migrateOnStart: Bool
+    /// Proxies whose `X-Forwarded-For` names the client address.
+    public var trustedProxies: TrustedProxies
 
     public static let defaultSQLitePath = "./data/leadcrm.sqlite"
 
@@ -39,7 +41,8 @@ public struct AppConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         corsOrigins: CORSOrigins = .all,
         databaseTimeout: Duration = .seconds(2),
-        migrateOnStart: Bool = true
+        migrateOnStart: Bool = true,
+        trustedProxies: TrustedProxies = .none
     ) {
         self.database = database
         self.host = host
@@ -50,6 +53,7 @@ public struct AppConfiguration: Sendable {
         self.corsOrigins = corsOrigins
         self.databaseTimeout = databaseTimeout
         self.migrateOnStart = migrateOnStart
+        self.trustedProxies = trustedProxies
     }
 
     /// Reads the settings. `values` maps setting names (`PORT`, …) to text, already merged by precedence.
@@ -68,6 +72,7 @@ public struct AppConfiguration: Sendable {
             self.databaseTimeout = .milliseconds(milliseconds)
         }
         self.migrateOnStart = try reader.flag("MIGRATE_ON_START") ?? self.migrateOnStart
+        self.trustedProxies = try reader.trustedProxies() ?? self.trustedProxies
     }
 
     /// Merges the sources by precedence: flags over the process environment over the `.env` file.
@@ -142,6 +147,17 @@ struct SettingReader {
             }
             return level
         }
+    }
+
+    func trustedProxies() throws(ConfigurationError) -> TrustedProxies? {
+        guard let text = self.text("TRUSTED_PROXIES") else { return nil }
+        guard let proxies = TrustedProxies(list: text) else {
+            throw ConfigurationError(
+                setting: "TRUSTED_PROXIES",
+                message: "\"\(text)\" is not a comma-separated list of addresses, CIDR ranges, loopback or private"
+            )
+        }
+        return proxies
     }
 
     func corsOrigins() -> AppConfiguration.CORSOrigins? {

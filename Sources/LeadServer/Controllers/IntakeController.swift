@@ -14,6 +14,7 @@ struct IntakeController {
 
     let store: any LeadStore
     let maxBodyBytes: Int
+    let trustedProxies: TrustedProxies
 
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.post("/api/lead") { request, context in
@@ -36,7 +37,10 @@ struct IntakeController {
                 requestID: context.requestID,
                 forwardedFor: request.headers[Self.forwardedForHeader]
             ),
-            clientAddress: context.remoteAddress
+            clientAddress: self.trustedProxies.clientAddress(
+                peer: context.remoteAddress,
+                forwardedFor: request.headers[Self.forwardedForHeader]
+            )
         )
         context.facts.update { $0.idempotencyKey = submission.headers.idempotencyKey }
         let result = try await self.store.record(submission, as: SubmissionInterpretation(of: submission))
