@@ -26,6 +26,8 @@ public enum IntakeResult: Sendable, Equatable {
     case rejected(IntakeRejection)
     /// Kept durably but not yet as a lead; the lead will get `leadID`.
     case queued(leadID: String)
+    /// Kept durably, but making the lead failed; `leadcrm replay` will give it `leadID`.
+    case failed(leadID: String)
 
     public var outcome: IntakeOutcome {
         switch self {
@@ -33,12 +35,13 @@ public enum IntakeResult: Sendable, Equatable {
         case .duplicate: .duplicate
         case .rejected: .invalid
         case .queued: .queued
+        case .failed: .failed
         }
     }
 
     public var leadID: String? {
         switch self {
-        case .stored(let id), .duplicate(let id), .queued(let id): id
+        case .stored(let id), .duplicate(let id), .queued(let id), .failed(let id): id
         case .rejected: nil
         }
     }

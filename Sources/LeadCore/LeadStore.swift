@@ -8,6 +8,15 @@ public protocol LeadStore: Sendable {
     /// this returns. A request whose `Idempotency-Key` is already taken is kept as a duplicate of that lead.
     func record(_ submission: RawSubmission, as interpretation: SubmissionInterpretation) async throws -> IntakeResult
 
+    /// Raw requests matching `selection` after `cursor`, in received order, at most `limit`.
+    func submissions(matching selection: ReplaySelection, after cursor: ReplayCursor?, limit: Int) async throws -> [StoredSubmission]
+    func countSubmissions(matching selection: ReplaySelection) async throws -> Int
+
+    /// Re-normalizes one raw request in a transaction of its own, exactly as live intake would have: a `failed` or
+    /// `queued` request becomes its lead (or a duplicate of the lead that holds its key), an existing lead gets the
+    /// fields its request now normalizes to. Idempotent: replaying again changes nothing. `dryRun` rolls back.
+    func replay(_ submission: StoredSubmission, dryRun: Bool) async throws -> ReplayResult
+
     /// Throws when the database cannot take a write right now.
     func checkHealth() async throws
 

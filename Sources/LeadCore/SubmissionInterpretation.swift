@@ -6,19 +6,23 @@ public enum SubmissionInterpretation: Sendable, Equatable {
     /// Reads a body the way senders mean it: JSON whatever the Content-Type says (PHP senders often send
     /// `text/plain`, nothing, or a form type with a JSON body), and an HTML form body as the object its fields describe.
     public init(of submission: RawSubmission) {
-        if submission.truncated {
+        self.init(body: submission.body, truncated: submission.truncated, contentType: submission.headers.contentType)
+    }
+
+    public init(body: [UInt8], truncated: Bool, contentType: String?) {
+        if truncated {
             self = .rejected(.payloadTooLarge)
             return
         }
         do {
-            guard case .object(let members) = try JSONParser.parse(submission.body) else {
+            guard case .object(let members) = try JSONParser.parse(body) else {
                 self = .rejected(.invalidPayload)
                 return
             }
             self = .lead(LeadNormalizer.normalize(members))
         } catch {
-            if error != .empty, Self.isFormEncoded(submission.headers.contentType) {
-                self = .lead(LeadNormalizer.normalize(FormDecoder.members(of: submission.body)))
+            if error != .empty, Self.isFormEncoded(contentType) {
+                self = .lead(LeadNormalizer.normalize(FormDecoder.members(of: body)))
             } else {
                 self = .rejected(.invalidJSON)
             }

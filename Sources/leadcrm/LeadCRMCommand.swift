@@ -28,6 +28,6 @@ struct LeadCRMCommand: AsyncParsableCommand {
 
             A bad setting stops leadcrm with one line naming it, exit status 2.
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, ReplayCommand.self]
     )
 }

@@ -27,7 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("database-timeout-ms"), help: "How long a request waits for the database (DATABASE_TIMEOUT_MS, default 2000).")
     var databaseTimeoutMilliseconds: String?
 
-    @Option(name: .customLong("trusted-proxies"), help: "Proxies whose X-Forwarded-For is believed: addresses, CIDRs, loopback, private (TRUSTED_PROXIES).")
+    @Option(
+        name: .customLong("trusted-proxies"),
+        help: "Proxies whose X-Forwarded-For is believed: addresses, CIDRs, loopback, private (TRUSTED_PROXIES)."
+    )
     var trustedProxies: String?
 
     @Flag(name: .customLong("no-migrate"), help: "Do not migrate the database at start (MIGRATE_ON_START=false).")

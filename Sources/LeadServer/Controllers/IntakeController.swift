@@ -76,7 +76,7 @@ struct IntakeController {
         case .duplicate(let leadID):
             // Senders treat 409 as success: the lead exists, here is its id.
             JSONResponse.make(.conflict, [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(true))])
-        case .queued(let leadID):
+        case .queued(let leadID), .failed(let leadID):
             JSONResponse.make(
                 .accepted,
                 [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(false)), ("queued", .bool(true))]

@@ -59,13 +59,13 @@ public final class SQLiteLeadStore: LeadStore, Service {
         try await self.connection.query(sql, binds)
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, holding the store's write turn.
-    func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (or `ROLLBACK` when `rollback`), holding the store's write turn.
+    func transaction<T: Sendable>(rollback: Bool = false, _ body: () async throws -> T) async throws -> T {
         try await self.lock.withLock {
             _ = try await self.rows("BEGIN IMMEDIATE")
             do {
                 let value = try await body()
-                _ = try await self.rows("COMMIT")
+                _ = try await self.rows(rollback ? "ROLLBACK" : "COMMIT")
                 return value
             } catch {
                 _ = try? await self.rows("ROLLBACK")

@@ -1,0 +1,141 @@
+import Foundation
+import LeadCore
+import Logging
+
+/// The rules of the write path, shared by every backend: what live intake writes for a request, and what replay
+/// writes for a raw row.
+enum IntakeWriter {
+    /// Writes the raw row and, for a lead, the lead. The lead insert runs under a savepoint: if it fails for any
+    /// reason the raw row is still committed as `failed` (with the error) for `leadcrm replay`, and the sender gets a
+    /// `202`, because the request itself is safe.
+    static func record(
+        _ submission: RawSubmission,
+        as interpretation: SubmissionInterpretation,
+        in transaction: some LeadTransaction,
+        logger: Logger
+    ) async throws -> IntakeResult {
+        guard case .lead(let lead) = interpretation else {
+            let result = IntakeResult.rejected(Self.rejection(of: interpretation))
+            try await transaction.insertRaw(submission, outcome: .invalid, leadID: nil, error: nil)
+            return result
+        }
+        let attempt = try await self.makeLead(
+            lead,
+            id: submission.idText,
+            createdAt: submission.receivedAt,
+            idempotencyKey: submission.headers.idempotencyKey,
+            requestID: submission.headers.requestID,
+            in: transaction,
+            logger: logger
+        )
+        try await transaction.insertRaw(submission, outcome: attempt.outcome, leadID: attempt.leadID, error: attempt.error)
+        switch attempt.outcome {
+        case .stored: return .stored(leadID: attempt.leadID)
+        case .duplicate: return .duplicate(leadID: attempt.leadID)
+        default: return .failed(leadID: attempt.leadID)
+        }
+    }
+
+    /// Re-normalizes one raw row. A row without its lead (`failed`, `queued`, or `invalid` that now reads as a lead)
+    /// gets it, exactly as live intake would have made it; a `stored` row's lead gets the fields its body now
+    /// normalizes to. A `duplicate` stays as it is: its lead was made from the first request.
+    static func replay(_ submission: StoredSubmission, in transaction: some LeadTransaction, logger: Logger) async throws -> ReplayResult {
+        guard let current = try await transaction.lockRaw(id: submission.id) else {
+            return ReplayResult(before: submission.outcome, after: submission.outcome, leadID: submission.leadID, leadUpdated: false)
+        }
+        var result = ReplayResult(before: current.outcome, after: current.outcome, leadID: current.leadID, leadUpdated: false)
+        let interpretation = SubmissionInterpretation(
+            body: submission.body,
+            truncated: submission.truncated,
+            contentType: submission.headers.contentType
+        )
+        guard case .lead(let lead) = interpretation else {
+            if current.outcome == .failed || current.outcome == .queued {
+                try await transaction.updateRaw(id: submission.id, outcome: .invalid, leadID: nil, error: nil)
+                result.after = .invalid
+                result.leadID = nil
+            }
+            return result
+        }
+        switch current.outcome {
+        case .duplicate:
+            return result
+        case .stored:
+            if let leadID = current.leadID, try await transaction.updateLead(id: leadID, with: lead) {
+                result.leadUpdated = true
+            }
+            return result
+        case .failed, .queued, .invalid:
+            let attempt = try await self.makeLead(
+                lead,
+                id: submission.id,
+                createdAt: submission.receivedAt,
+                idempotencyKey: submission.headers.idempotencyKey,
+                requestID: submission.headers.requestID,
+                in: transaction,
+                logger: logger
+            )
+            try await transaction.updateRaw(id: submission.id, outcome: attempt.outcome, leadID: attempt.leadID, error: attempt.error)
+            result.after = attempt.outcome
+            result.leadID = attempt.leadID
+            return result
+        }
+    }
+
+    /// Inserts the lead under a savepoint, or finds the lead that already holds its key.
+    private static func makeLead(
+        _ lead: NormalizedLead,
+        id: String,
+        createdAt: Date,
+        idempotencyKey: String?,
+        requestID: String?,
+        in transaction: some LeadTransaction,
+        logger: Logger
+    ) async throws -> (outcome: IntakeOutcome, leadID: String, error: String?) {
+        try await transaction.savepoint()
+        do {
+            let inserted = try await transaction.insertLead(
+                lead,
+                id: id,
+                createdAt: createdAt,
+                idempotencyKey: idempotencyKey,
+                requestID: requestID
+            )
+            let outcome: IntakeOutcome
+            let leadID: String
+            if inserted {
+                (outcome, leadID) = (.stored, id)
+            } else {
+                // The id or key is taken. The insert waited for the other transaction to commit, and this new
+                // statement sees its row.
+                guard let existing = try await transaction.existingLead(id: id, idempotencyKey: idempotencyKey) else {
+                    throw LeadStoreInconsistency(description: "a lead conflicts on its key, but no lead holds it")
+                }
+                (outcome, leadID) = (existing == id ? .stored : .duplicate, existing)
+            }
+            try await transaction.releaseSavepoint()
+            return (outcome, leadID, nil)
+        } catch {
+            // If the connection itself is gone this throws too, and the whole request fails: nothing was committed.
+            try await transaction.rollbackToSavepoint()
+            let message = (error as? any DatabaseErrorDescribing)?.databaseMessage ?? "\(error)"
+            logger.error("lead insert failed; request kept for replay", metadata: ["raw.id": "\(id)", "error": "\(message)"])
+            return (.failed, id, message)
+        }
+    }
+
+    private static func rejection(of interpretation: SubmissionInterpretation) -> IntakeRejection {
+        if case .rejected(let rejection) = interpretation { return rejection }
+        return .invalidJSON
+    }
+}
+
+/// An error that can say what the database reported, without driver noise.
+protocol DatabaseErrorDescribing {
+    var databaseMessage: String { get }
+}
+
+/// The database answered in a way its constraints should make impossible.
+struct LeadStoreInconsistency: Error, CustomStringConvertible {
+    let description: String
+}
