@@ -17,6 +17,8 @@ public enum IntakeRejection: String, Sendable, Equatable {
     case invalidJSON = "invalid_json"
     case invalidPayload = "invalid_payload"
     case payloadTooLarge = "payload_too_large"
+    /// The body never arrived whole: the sender stalled past the body timeout or closed the connection.
+    case incompleteBody = "request_timeout"
 }
 
 /// The answer the intake path gives for one request, once it is durable.

@@ -9,6 +9,8 @@ public struct RawSubmission: Sendable, Equatable {
     public var body: [UInt8]
     /// The body was longer than the limit; `body` holds its first bytes only.
     public var truncated: Bool
+    /// Why the body is incomplete (the sender stalled or hung up mid-body); `body` holds what arrived.
+    public var bodyError: String?
     public var headers: SubmissionHeaders
     public var clientAddress: String?
 
@@ -17,6 +19,7 @@ public struct RawSubmission: Sendable, Equatable {
         receivedAt: Date = Date(),
         body: [UInt8],
         truncated: Bool = false,
+        bodyError: String? = nil,
         headers: SubmissionHeaders = SubmissionHeaders(),
         clientAddress: String? = nil
     ) {
@@ -24,6 +27,7 @@ public struct RawSubmission: Sendable, Equatable {
         self.receivedAt = receivedAt
         self.body = body
         self.truncated = truncated
+        self.bodyError = bodyError
         self.headers = headers
         self.clientAddress = clientAddress
     }

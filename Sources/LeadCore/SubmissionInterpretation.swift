@@ -6,6 +6,10 @@ public enum SubmissionInterpretation: Sendable, Equatable {
     /// Reads a body the way senders mean it: JSON whatever the Content-Type says (PHP senders often send
     /// `text/plain`, nothing, or a form type with a JSON body), and an HTML form body as the object its fields describe.
     public init(of submission: RawSubmission) {
+        if submission.bodyError != nil {
+            self = .rejected(.incompleteBody)
+            return
+        }
         self.init(body: submission.body, truncated: submission.truncated, contentType: submission.headers.contentType)
     }
 

@@ -15,6 +15,8 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
     let router = buildRouter(configuration, store: bootstrap.store, logger: logger)
     var app = Application(
         router: router,
+        // Idle keep-alive connections are closed so that abandoned clients do not pile up.
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: bootstrap.services,
         logger: logger
@@ -39,7 +41,7 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, logger
     }
     IntakeController(
         store: store,
-        maxBodyBytes: configuration.maxBodyBytes,
+        bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
         trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)

@@ -27,6 +27,10 @@ public struct AppConfiguration: Sendable {
     /// How long a request waits for the database before it is answered as unavailable.
     public var databaseTimeout: Duration
     public var migrateOnStart: Bool
+    /// How long a sender may take to send a whole body before it is answered 408 (what arrived is still recorded).
+    public var bodyTimeout: Duration
+    /// How long an idle keep-alive connection stays open.
+    public var idleTimeout: Duration
     /// Proxies whose `X-Forwarded-For` names the client address.
     public var trustedProxies: TrustedProxies
 
@@ -42,6 +46,8 @@ public struct AppConfiguration: Sendable {
         corsOrigins: CORSOrigins = .all,
         databaseTimeout: Duration = .seconds(2),
         migrateOnStart: Bool = true,
+        bodyTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(75),
         trustedProxies: TrustedProxies = .none
     ) {
         self.database = database
@@ -53,6 +59,8 @@ public struct AppConfiguration: Sendable {
         self.corsOrigins = corsOrigins
         self.databaseTimeout = databaseTimeout
         self.migrateOnStart = migrateOnStart
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
         self.trustedProxies = trustedProxies
     }
 
@@ -72,6 +80,12 @@ public struct AppConfiguration: Sendable {
             self.databaseTimeout = .milliseconds(milliseconds)
         }
         self.migrateOnStart = try reader.flag("MIGRATE_ON_START") ?? self.migrateOnStart
+        if let milliseconds = try reader.integer("BODY_TIMEOUT_MS", in: 1...3_600_000) {
+            self.bodyTimeout = .milliseconds(milliseconds)
+        }
+        if let seconds = try reader.integer("IDLE_TIMEOUT_S", in: 1...86_400) {
+            self.idleTimeout = .seconds(seconds)
+        }
         self.trustedProxies = try reader.trustedProxies() ?? self.trustedProxies
     }
 

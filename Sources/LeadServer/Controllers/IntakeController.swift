@@ -7,13 +7,13 @@ import Logging
 /// `POST /api/lead`: the intake contract of SPEC §1.
 ///
 /// The body is read by hand rather than decoded by the framework, because every request is kept exactly as it came —
-/// invalid JSON and oversized bodies included — before anything judges it.
+/// invalid JSON, oversized and incomplete bodies included — before anything judges it.
 struct IntakeController {
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
     static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
 
     let store: any LeadStore
-    let maxBodyBytes: Int
+    let bodyReader: BodyReader
     let trustedProxies: TrustedProxies
 
     func addRoutes(to router: Router<LeadRequestContext>) {
@@ -24,12 +24,12 @@ struct IntakeController {
 
     func receive(_ request: Request, context: LeadRequestContext) async throws -> Response {
         let receivedAt = Date()
-        var request = request
-        let (body, truncated) = try await self.readBody(of: &request)
+        let body = await self.bodyReader.read(request)
         let submission = RawSubmission(
             receivedAt: receivedAt,
-            body: body,
-            truncated: truncated,
+            body: body.bytes,
+            truncated: body.truncated,
+            bodyError: body.error,
             headers: SubmissionHeaders(
                 contentType: request.headers[.contentType],
                 userAgent: request.headers[.userAgent],
@@ -51,24 +51,6 @@ struct IntakeController {
         return Self.response(for: result)
     }
 
-    /// Collects at most `maxBodyBytes`; the rest of an oversized body is left for the server to discard after the
-    /// 413 is written, so the sender still gets its answer on the same connection.
-    private func readBody(of request: inout Request) async throws -> (body: [UInt8], truncated: Bool) {
-        var body: [UInt8] = []
-        if let length = request.headers[.contentLength].flatMap(Int.init) {
-            body.reserveCapacity(min(length, self.maxBodyBytes))
-        }
-        for try await chunk in request.body {
-            let room = self.maxBodyBytes - body.count
-            if chunk.readableBytes > room {
-                body.append(contentsOf: chunk.readableBytesView.prefix(room))
-                return (body, true)
-            }
-            body.append(contentsOf: chunk.readableBytesView)
-        }
-        return (body, false)
-    }
-
     static func response(for result: IntakeResult) -> Response {
         switch result {
         case .stored(let leadID):
@@ -83,6 +65,8 @@ struct IntakeController {
             )
         case .rejected(.payloadTooLarge):
             JSONResponse.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
+        case .rejected(.incompleteBody):
+            JSONResponse.error(.requestTimeout, IntakeRejection.incompleteBody.rawValue, headers: [.connection: "close"])
         case .rejected(let rejection):
             JSONResponse.error(.badRequest, rejection.rawValue)
         }

@@ -16,7 +16,7 @@ enum IntakeWriter {
     ) async throws -> IntakeResult {
         guard case .lead(let lead) = interpretation else {
             let result = IntakeResult.rejected(Self.rejection(of: interpretation))
-            try await transaction.insertRaw(submission, outcome: .invalid, leadID: nil, error: nil)
+            try await transaction.insertRaw(submission, outcome: .invalid, leadID: nil, error: submission.bodyError)
             return result
         }
         let attempt = try await self.makeLead(
@@ -44,6 +44,10 @@ enum IntakeWriter {
             return ReplayResult(before: submission.outcome, after: submission.outcome, leadID: submission.leadID, leadUpdated: false)
         }
         var result = ReplayResult(before: current.outcome, after: current.outcome, leadID: current.leadID, leadUpdated: false)
+        if current.outcome == .invalid && submission.error != nil {
+            // A body that never arrived whole stays invalid, even if its first bytes happen to read as a lead.
+            return result
+        }
         let interpretation = SubmissionInterpretation(
             body: submission.body,
             truncated: submission.truncated,
