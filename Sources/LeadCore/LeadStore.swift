@@ -29,7 +29,13 @@ public protocol LeadStore: Sendable {
 }
 
 /// Errors a store reports for the caller to act on; anything else is unexpected.
-public enum LeadStoreError: Error, Equatable {
+public enum LeadStoreError: Error, Equatable, CustomStringConvertible {
     /// The database did not answer within its deadline or refused the connection.
     case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason): "database unavailable: \(reason)"
+        }
+    }
 }

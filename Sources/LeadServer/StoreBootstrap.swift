@@ -27,19 +27,34 @@ public struct StoreBootstrap: Sendable {
 }
 
 /// Migrates at start-up, waiting for a database that is not up yet. The wait ends on graceful shutdown, so SIGTERM
-/// stops a process that is still waiting instead of being ignored.
+/// stops a process that is still waiting instead of being ignored (and it still exits 0: nothing went wrong).
 func migrateWhenReachable(_ store: any LeadStore, logger: Logger) async throws {
-    try await cancelWhenGracefulShutdown {
-        var delay = Duration.milliseconds(250)
-        while true {
-            do {
-                try await store.migrate()
-                return
-            } catch LeadStoreError.unavailable(let reason) {
-                logger.warning("database unreachable; retrying migrations", metadata: ["retry.in": "\(delay)", "error": "\(reason)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
+    do {
+        try await cancelWhenGracefulShutdown {
+            try await waitUntilReachable(store, logger: logger)
+            try await store.migrate()
+        }
+    } catch where Task.isCancelled || Task.isShuttingDownGracefully {
+        logger.info("stopped while waiting for the database")
+        throw StoppedBeforeStart()
+    }
+}
+
+/// The server was asked to stop before it could start (while waiting for its database): a clean stop, not a failure.
+public struct StoppedBeforeStart: Error {}
+
+/// Polls the database with the short request deadline, so an unreachable server is reported and retried with
+/// back-off; only then does a migration (which may legitimately take minutes) start.
+func waitUntilReachable(_ store: any LeadStore, logger: Logger) async throws {
+    var delay = Duration.milliseconds(250)
+    while true {
+        do {
+            try await store.checkHealth()
+            return
+        } catch LeadStoreError.unavailable(let reason) {
+            logger.warning("database unreachable; waiting for it", metadata: ["retry.in": "\(delay)", "error": "\(reason)"])
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
         }
     }
 }

@@ -19,6 +19,8 @@ struct MigrateCommand: AsyncParsableCommand {
         do {
             let bootstrap = try await StoreBootstrap.open(configuration, logger: logger)
             try await bootstrap.withServices { store in
+                // Fail fast with a clear message when the database cannot be reached at all.
+                try await store.checkHealth()
                 try await store.migrate()
             }
             logger.info("database is up to date")

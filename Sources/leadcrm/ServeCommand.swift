@@ -50,6 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let app = try await buildApplication(configuration, logger: logger)
             try await app.runService()
+        } catch is StoppedBeforeStart {
+            return
         } catch {
             logger.critical("leadcrm stopped", metadata: ["error": "\(error)"])
             SettingsOptions.fail("\(error)")

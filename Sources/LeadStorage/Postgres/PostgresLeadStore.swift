@@ -19,7 +19,12 @@ public final class PostgresLeadStore: LeadStore {
         self.settings = settings
         self.logger = logger
         self.deadline = deadline
-        self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // The pool logs every failed connection attempt; during an outage that is several lines a second, so its
+        // background log starts at warning unless leadcrm itself logs in detail.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .warning)
+        if logger.logLevel <= .debug { backgroundLogger.logLevel = logger.logLevel }
+        self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
     }
 
     /// Runs a database operation within the deadline, reporting an unreachable database as `unavailable`.

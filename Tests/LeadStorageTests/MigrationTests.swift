@@ -1,0 +1,23 @@
+import LeadCore
+import LeadTestSupport
+import Testing
+
+/// `leadcrm migrate` runs at every deploy, so running it on an up-to-date database must change nothing.
+@Suite struct MigrationTests {
+    @Test(arguments: Backend.available)
+    func migratingAgainKeepsTheData(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { db in
+            try await db.store.migrate()
+            let submission = RawSubmission.fixture(#"{"email":"a@b.c"}"#, key: "key-1")
+            _ = try await db.store.record(submission)
+            let lead = try await db.store.lead(id: submission.idText)
+
+            try await db.store.migrate()
+
+            #expect(try await db.store.lead(id: submission.idText) == lead)
+            #expect(try await db.store.leadCount() == 1)
+            #expect(try await db.store.submissionCount() == 1)
+            #expect(try await db.store.record(RawSubmission.fixture(#"{}"#, key: "key-1")) == .duplicate(leadID: submission.idText))
+        }
+    }
+}
