@@ -34,7 +34,7 @@ func migrateWhenReachable(_ store: any LeadStore, logger: Logger) async throws {
             try await waitUntilReachable(store, logger: logger)
             try await store.migrate()
         }
-    } catch where Task.isCancelled || Task.isShuttingDownGracefully {
+    } catch  where Task.isCancelled || Task.isShuttingDownGracefully {
         logger.info("stopped while waiting for the database")
         throw StoppedBeforeStart()
     }
