@@ -70,7 +70,8 @@ public struct TestDatabase: Sendable {
         case .postgres:
             guard let url = self.freshPostgresURL() else { throw TestDatabaseError.postgresNotConfigured }
             let settings = try PostgresSettings(url: url)
-            let store = PostgresLeadStore(settings: settings, logger: self.logger)
+            // A generous deadline: tests race dozens of requests for a pool of ten on a busy two-core machine.
+            let store = PostgresLeadStore(settings: settings, deadline: .seconds(15), logger: self.logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.client.run() }
                 defer { group.cancelAll() }

@@ -1,4 +1,3 @@
-import LeadTestSupport
 import Testing
 
 /// Names each parameterized run after its backend (`sqlite`, `postgres`) instead of a type dump.
