@@ -20,12 +20,41 @@ public protocol LeadStore: Sendable {
     /// Throws when the database cannot take a write right now.
     func checkHealth() async throws
 
+    /// What `/health` reports: whether the database answers, and whether a lead sent now would be kept.
+    func health() async -> StoreHealth
+
     func lead(id: String) async throws -> StoredLead?
     /// Every raw request behind a lead, oldest first, duplicates included.
     func submissions(forLead leadID: String) async throws -> [StoredSubmission]
     func submission(id: String) async throws -> StoredSubmission?
     func leadCount() async throws -> Int
     func submissionCount() async throws -> Int
+}
+
+/// The state of a store as `/health` shows it.
+public struct StoreHealth: Sendable, Equatable {
+    public var databaseUp: Bool
+    /// Requests held in the local spool, waiting for the database; `nil` when the store has no spool.
+    public var spooled: Int?
+    /// A lead sent now would be kept (by the database, or by the spool while the database is away).
+    public var acceptingLeads: Bool
+
+    public init(databaseUp: Bool, spooled: Int? = nil, acceptingLeads: Bool) {
+        self.databaseUp = databaseUp
+        self.spooled = spooled
+        self.acceptingLeads = acceptingLeads
+    }
+}
+
+extension LeadStore {
+    public func health() async -> StoreHealth {
+        do {
+            try await self.checkHealth()
+            return StoreHealth(databaseUp: true, acceptingLeads: true)
+        } catch {
+            return StoreHealth(databaseUp: false, acceptingLeads: false)
+        }
+    }
 }
 
 /// Errors a store reports for the caller to act on; anything else is unexpected.

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// Builds the leadcrm application for a configuration: opens its store, adds the routes, and migrates the database
 /// before the server starts listening (unless `migrateOnStart` is off).
 public func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    let bootstrap = try await StoreBootstrap.open(configuration, logger: logger)
+    let bootstrap = try await StoreBootstrap.open(configuration, spooling: true, logger: logger)
     return buildApplication(configuration, bootstrap: bootstrap, logger: logger)
 }
 
@@ -23,8 +23,13 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
     )
     if configuration.migrateOnStart {
         let store = bootstrap.store
+        let waits = bootstrap.waitsForDatabase
         app.beforeServerStarts {
-            try await migrateWhenReachable(store, logger: logger)
+            if waits {
+                try await migrateWhenReachable(store, logger: logger)
+            } else {
+                try await store.migrate()
+            }
         }
     }
     return app

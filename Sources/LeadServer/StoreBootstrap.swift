@@ -8,17 +8,31 @@ import ServiceLifecycle
 public struct StoreBootstrap: Sendable {
     public let store: any LeadStore
     public let services: [any Service]
+    /// The server waits for the database before it listens; a spooling store listens at once instead.
+    public let waitsForDatabase: Bool
 
-    public init(store: any LeadStore, services: [any Service]) {
+    public init(store: any LeadStore, services: [any Service], waitsForDatabase: Bool = true) {
         self.store = store
         self.services = services
+        self.waitsForDatabase = waitsForDatabase
     }
 
-    public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> StoreBootstrap {
+    /// Opens the configured store. `spooling` puts the local spool in front of PostgreSQL (for `serve`; the
+    /// operator commands talk to the database alone).
+    public static func open(_ configuration: AppConfiguration, spooling: Bool = false, logger: Logger) async throws -> StoreBootstrap {
         switch configuration.database {
         case .postgres(let settings):
             let store = PostgresLeadStore(settings: settings, deadline: configuration.databaseTimeout, logger: logger)
-            return StoreBootstrap(store: store, services: [store.client])
+            guard spooling, let spoolConfiguration = configuration.spool else {
+                return StoreBootstrap(store: store, services: [store.client])
+            }
+            let spool = try Spool.open(spoolConfiguration, logger: logger)
+            let spooling = SpoolingLeadStore(database: store, spool: spool, logger: logger)
+            return StoreBootstrap(
+                store: spooling,
+                services: [store.client, SpoolDrainer(store: spooling, logger: logger)],
+                waitsForDatabase: false
+            )
         case .sqlite(let path):
             let store = try await SQLiteLeadStore.open(path: path, logger: logger)
             return StoreBootstrap(store: store, services: [store])

@@ -31,10 +31,13 @@ public struct AppConfiguration: Sendable {
     public var bodyTimeout: Duration
     /// How long an idle keep-alive connection stays open.
     public var idleTimeout: Duration
+    /// The local spool in front of PostgreSQL; `nil` turns it off (then an outage is answered 503).
+    public var spool: Spool.Configuration?
     /// Proxies whose `X-Forwarded-For` names the client address.
     public var trustedProxies: TrustedProxies
 
     public static let defaultSQLitePath = "./data/leadcrm.sqlite"
+    public static let defaultSpoolDirectory = "./data/spool"
 
     public init(
         database: Database = .sqlite(path: AppConfiguration.defaultSQLitePath),
@@ -48,7 +51,8 @@ public struct AppConfiguration: Sendable {
         migrateOnStart: Bool = true,
         bodyTimeout: Duration = .seconds(30),
         idleTimeout: Duration = .seconds(75),
-        trustedProxies: TrustedProxies = .none
+        trustedProxies: TrustedProxies = .none,
+        spool: Spool.Configuration? = Spool.Configuration(directory: AppConfiguration.defaultSpoolDirectory)
     ) {
         self.database = database
         self.host = host
@@ -62,6 +66,7 @@ public struct AppConfiguration: Sendable {
         self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
         self.trustedProxies = trustedProxies
+        self.spool = spool
     }
 
     /// Reads the settings. `values` maps setting names (`PORT`, …) to text, already merged by precedence.
@@ -87,6 +92,7 @@ public struct AppConfiguration: Sendable {
             self.idleTimeout = .seconds(seconds)
         }
         self.trustedProxies = try reader.trustedProxies() ?? self.trustedProxies
+        self.spool = try reader.spool()
     }
 
     /// Merges the sources by precedence: flags over the process environment over the `.env` file.
@@ -119,11 +125,12 @@ struct SettingReader {
         return value
     }
 
-    /// A size in bytes, with an optional `kb`/`mb` suffix (`1mb` is what the old service's Fastify took).
-    func byteCount(_ name: String) throws(ConfigurationError) -> Int? {
+    /// A size in bytes, with an optional `kb`/`mb`/`gb` suffix (`1mb` is what the old service's Fastify took).
+    func byteCount(_ name: String, upTo maximum: Int = 1 << 30) throws(ConfigurationError) -> Int? {
         guard let text = self.text(name)?.lowercased() else { return nil }
         let units: [(suffix: String, factor: Int)] = [
-            ("kib", 1024), ("mib", 1 << 20), ("kb", 1024), ("mb", 1 << 20), ("k", 1024), ("m", 1 << 20), ("b", 1),
+            ("kib", 1024), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30),
+            ("k", 1024), ("m", 1 << 20), ("g", 1 << 30), ("b", 1),
         ]
         var number = text
         var factor = 1
@@ -131,8 +138,9 @@ struct SettingReader {
             number = String(text.dropLast(unit.suffix.count)).trimmingCharacters(in: .whitespaces)
             factor = unit.factor
         }
-        guard let value = Int(number), value > 0, value <= (1 << 30) / factor else {
-            throw ConfigurationError(setting: name, message: "\"\(text)\" is not a size from 1 byte to 1 GiB (e.g. 1048576, 512kb, 1mb)")
+        guard let value = Int(number), value > 0, value <= maximum / factor else {
+            let limit = maximum >= 1 << 40 ? "\(maximum >> 40) TiB" : "\(maximum >> 30) GiB"
+            throw ConfigurationError(setting: name, message: "\"\(text)\" is not a size from 1 byte to \(limit) (e.g. 1048576, 512kb, 1mb)")
         }
         return value * factor
     }
@@ -161,6 +169,17 @@ struct SettingReader {
             }
             return level
         }
+    }
+
+    /// `SPOOL_DIR` (`off` disables the spool) and `SPOOL_MAX_BYTES`.
+    func spool() throws(ConfigurationError) -> Spool.Configuration? {
+        let directory = self.text("SPOOL_DIR") ?? AppConfiguration.defaultSpoolDirectory
+        guard directory.lowercased() != "off" else { return nil }
+        var configuration = Spool.Configuration(directory: directory)
+        if let maxBytes = try self.byteCount("SPOOL_MAX_BYTES", upTo: 1 << 50) {
+            configuration.maxBytes = maxBytes
+        }
+        return configuration
     }
 
     func trustedProxies() throws(ConfigurationError) -> TrustedProxies? {

@@ -2,26 +2,34 @@ import Foundation
 import Hummingbird
 import LeadCore
 
-/// `GET /health`: ok only when the database takes writes — the old service said ok while its database was down.
+/// `GET /health` and `GET /health/ready`.
+///
+/// `/health` is 200 while a lead sent now would be kept — by the database, or by the spool while the database is
+/// away — and says which (`"database":"up"|"down"`, `"spooled":N`). The old service said ok while its database was
+/// down; here "down" is always visible, and the status is 503 when nothing can take a lead. `/health/ready` is the
+/// same decision for load balancers.
 struct HealthController {
     let store: any LeadStore
 
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.get("/health") { _, _ in
-            try await self.health()
+            await self.health()
+        }
+        router.get("/health/ready") { _, _ in
+            await self.health()
         }
     }
 
-    func health() async throws -> Response {
-        let timestamp = JSONValue.string(Timestamp.format(Date()))
-        do {
-            try await self.store.checkHealth()
-            return JSONResponse.make(.ok, [("ok", .bool(true)), ("timestamp", timestamp), ("database", .string("up"))])
-        } catch {
-            return JSONResponse.make(
-                .serviceUnavailable,
-                [("ok", .bool(false)), ("timestamp", timestamp), ("database", .string("down"))]
-            )
+    func health() async -> Response {
+        let health = await self.store.health()
+        var members: [(key: String, value: JSONValue)] = [
+            ("ok", .bool(health.acceptingLeads)),
+            ("timestamp", .string(Timestamp.format(Date()))),
+            ("database", .string(health.databaseUp ? "up" : "down")),
+        ]
+        if let spooled = health.spooled {
+            members.append(("spooled", .number(String(spooled))))
         }
+        return JSONResponse.make(health.acceptingLeads ? .ok : .serviceUnavailable, members)
     }
 }

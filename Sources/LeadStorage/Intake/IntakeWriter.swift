@@ -36,6 +36,17 @@ enum IntakeWriter {
         }
     }
 
+    /// Writes a request that was acknowledged from the spool, unless a previous drain (or the original attempt, which
+    /// may have committed after its deadline) already wrote it: the raw row's id decides. `nil` when already there.
+    static func recordIfAbsent(
+        _ submission: RawSubmission,
+        in transaction: some LeadTransaction,
+        logger: Logger
+    ) async throws -> IntakeResult? {
+        guard try await transaction.lockRaw(id: submission.idText) == nil else { return nil }
+        return try await self.record(submission, as: SubmissionInterpretation(of: submission), in: transaction, logger: logger)
+    }
+
     /// Re-normalizes one raw row. A row without its lead (`failed`, `queued`, or `invalid` that now reads as a lead)
     /// gets it, exactly as live intake would have made it; a `stored` row's lead gets the fields its body now
     /// normalizes to. A `duplicate` stays as it is: its lead was made from the first request.

@@ -10,6 +10,13 @@ extension PostgresLeadStore {
         }
     }
 
+    /// Writes a request from the spool, once: `nil` when its raw row is already in the database.
+    public func recordIfAbsent(_ submission: RawSubmission) async throws -> IntakeResult? {
+        try await self.writeTransaction { transaction in
+            try await IntakeWriter.recordIfAbsent(submission, in: transaction, logger: self.logger)
+        }
+    }
+
     public func replay(_ submission: StoredSubmission, dryRun: Bool) async throws -> ReplayResult {
         try await self.writeTransaction(rollback: dryRun) { transaction in
             try await IntakeWriter.replay(submission, in: transaction, logger: self.logger)
