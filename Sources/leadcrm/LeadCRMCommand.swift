@@ -25,6 +25,11 @@ struct LeadCRMCommand: AsyncParsableCommand {
               MIGRATE_ON_START     false: serve does not migrate (true)
               TRUSTED_PROXIES      proxies whose X-Forwarded-For names the
                                    client: addresses, CIDRs, loopback, private
+              BODY_TIMEOUT_MS      time to send a whole body (30000)
+              IDLE_TIMEOUT_S       idle keep-alive connections close (75)
+              SPOOL_DIR            journal for PostgreSQL outages
+                                   (./data/spool; off disables it)
+              SPOOL_MAX_BYTES      the journal's size limit (1gb)
 
             A bad setting stops leadcrm with one line naming it, exit status 2.
             """,
