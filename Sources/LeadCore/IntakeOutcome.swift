@@ -17,8 +17,10 @@ public enum IntakeRejection: String, Sendable, Equatable {
     case invalidJSON = "invalid_json"
     case invalidPayload = "invalid_payload"
     case payloadTooLarge = "payload_too_large"
-    /// The body never arrived whole: the sender stalled past the body timeout or closed the connection.
+    /// The body never arrived whole: the sender stalled past the body timeout.
     case incompleteBody = "request_timeout"
+    /// The body could not be read: broken chunked framing, or the sender hung up mid-body.
+    case unreadableBody = "bad_request"
 }
 
 /// The answer the intake path gives for one request, once it is durable.

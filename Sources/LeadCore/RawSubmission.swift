@@ -9,8 +9,10 @@ public struct RawSubmission: Sendable, Equatable {
     public var body: [UInt8]
     /// The body was longer than the limit; `body` holds its first bytes only.
     public var truncated: Bool
-    /// Why the body is incomplete (the sender stalled or hung up mid-body); `body` holds what arrived.
+    /// Why the body is incomplete (the sender stalled, hung up or broke the framing); `body` holds what arrived.
     public var bodyError: String?
+    /// The body stopped because the sender stalled past the deadline (`408`), not because it could not be read.
+    public var bodyTimedOut: Bool
     public var headers: SubmissionHeaders
     public var clientAddress: String?
 
@@ -20,6 +22,7 @@ public struct RawSubmission: Sendable, Equatable {
         body: [UInt8],
         truncated: Bool = false,
         bodyError: String? = nil,
+        bodyTimedOut: Bool = false,
         headers: SubmissionHeaders = SubmissionHeaders(),
         clientAddress: String? = nil
     ) {
@@ -28,6 +31,7 @@ public struct RawSubmission: Sendable, Equatable {
         self.body = body
         self.truncated = truncated
         self.bodyError = bodyError
+        self.bodyTimedOut = bodyTimedOut
         self.headers = headers
         self.clientAddress = clientAddress
     }

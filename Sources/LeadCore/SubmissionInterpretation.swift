@@ -7,7 +7,7 @@ public enum SubmissionInterpretation: Sendable, Equatable {
     /// `text/plain`, nothing, or a form type with a JSON body), and an HTML form body as the object its fields describe.
     public init(of submission: RawSubmission) {
         if submission.bodyError != nil {
-            self = .rejected(.incompleteBody)
+            self = .rejected(submission.bodyTimedOut ? .incompleteBody : .unreadableBody)
             return
         }
         self.init(body: submission.body, truncated: submission.truncated, contentType: submission.headers.contentType)

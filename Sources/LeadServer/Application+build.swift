@@ -16,7 +16,12 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
     var app = Application(
         router: router,
         // Idle keep-alive connections are closed so that abandoned clients do not pile up.
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionCloseHandler()],
+                idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds))
+            )
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: bootstrap.services,
         logger: logger

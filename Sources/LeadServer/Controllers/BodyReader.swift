@@ -11,6 +11,7 @@ struct BodyReader: Sendable {
         var bytes: [UInt8]
         var truncated: Bool
         var error: String?
+        var timedOut = false
     }
 
     let limit: Int
@@ -46,7 +47,10 @@ struct BodyReader: Sendable {
                 try await group.next()
             }
         } catch is BodyTimeout {
-            collected.body.withLock { $0.error = "the body did not arrive within \(self.timeout)" }
+            collected.body.withLock {
+                $0.error = "the body did not arrive within \(self.timeout)"
+                $0.timedOut = true
+            }
         } catch {
             collected.body.withLock { $0.error = "the body ended early: \(error)" }
         }

@@ -30,6 +30,7 @@ struct IntakeController {
             body: body.bytes,
             truncated: body.truncated,
             bodyError: body.error,
+            bodyTimedOut: body.timedOut,
             headers: SubmissionHeaders(
                 contentType: request.headers[.contentType],
                 userAgent: request.headers[.userAgent],
@@ -67,6 +68,8 @@ struct IntakeController {
             JSONResponse.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
         case .rejected(.incompleteBody):
             JSONResponse.error(.requestTimeout, IntakeRejection.incompleteBody.rawValue, headers: [.connection: "close"])
+        case .rejected(.unreadableBody):
+            JSONResponse.error(.badRequest, IntakeRejection.unreadableBody.rawValue, headers: [.connection: "close"])
         case .rejected(let rejection):
             JSONResponse.error(.badRequest, rejection.rawValue)
         }

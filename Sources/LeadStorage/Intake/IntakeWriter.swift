@@ -36,6 +36,54 @@ enum IntakeWriter {
         }
     }
 
+    /// Writes a batch of requests with a few multi-row statements: all leads at once, then the raw rows. A repeated
+    /// key inside the batch or already in the database becomes a duplicate of the lead holding it. Throws if a lead
+    /// insert fails; the caller then rolls back and uses `record` per request, whose savepoints isolate the bad lead.
+    static func recordBatch(
+        _ items: [(submission: RawSubmission, interpretation: SubmissionInterpretation)],
+        in transaction: some LeadTransaction
+    ) async throws -> [IntakeResult] {
+        let leadRows = items.compactMap { item -> LeadRow? in
+            guard case .lead(let lead) = item.interpretation else { return nil }
+            let submission = item.submission
+            return LeadRow(
+                id: submission.idText,
+                createdAt: submission.receivedAt,
+                lead: lead,
+                idempotencyKey: submission.headers.idempotencyKey,
+                requestID: submission.headers.requestID
+            )
+        }
+        let inserted = leadRows.isEmpty ? [] : try await transaction.insertLeads(leadRows)
+        let unresolved = leadRows.filter { !inserted.contains($0.id) }
+        let existing =
+            unresolved.isEmpty
+            ? (ids: Set<String>(), byKey: [String: String]())
+            : try await transaction.existingLeads(ids: unresolved.map(\.id), keys: unresolved.compactMap(\.idempotencyKey))
+        var results: [IntakeResult] = []
+        var raws: [RawRow] = []
+        for item in items {
+            let id = item.submission.idText
+            let result: IntakeResult
+            switch item.interpretation {
+            case .rejected(let rejection):
+                result = .rejected(rejection)
+            case .lead:
+                if inserted.contains(id) || existing.ids.contains(id) {
+                    result = .stored(leadID: id)
+                } else if let key = item.submission.headers.idempotencyKey, let holder = existing.byKey[key] {
+                    result = .duplicate(leadID: holder)
+                } else {
+                    throw LeadStoreInconsistency(description: "a lead conflicts on its key, but no lead holds it")
+                }
+            }
+            results.append(result)
+            raws.append(RawRow(submission: item.submission, outcome: result.outcome, leadID: result.leadID, error: item.submission.bodyError))
+        }
+        try await transaction.insertRaws(raws)
+        return results
+    }
+
     /// Writes a request that was acknowledged from the spool, unless a previous drain (or the original attempt, which
     /// may have committed after its deadline) already wrote it: the raw row's id decides. `nil` when already there.
     static func recordIfAbsent(

@@ -5,7 +5,30 @@ import LeadCore
 ///
 /// `IntakeWriter` decides what to write; a backend only says how. So live intake and replay follow one set of rules
 /// on PostgreSQL and SQLite alike.
+/// A lead about to be inserted.
+struct LeadRow: Sendable {
+    let id: String
+    let createdAt: Date
+    let lead: NormalizedLead
+    let idempotencyKey: String?
+    let requestID: String?
+}
+
+/// A raw row about to be inserted.
+struct RawRow: Sendable {
+    let submission: RawSubmission
+    let outcome: IntakeOutcome
+    let leadID: String?
+    let error: String?
+}
+
 protocol LeadTransaction {
+    /// Inserts every lead whose id and idempotency key are free (the first of a repeated key wins); returns their ids.
+    func insertLeads(_ rows: [LeadRow]) async throws -> Set<String>
+    /// Which of `ids` exist as leads, and which lead holds each of `keys`.
+    func existingLeads(ids: [String], keys: [String]) async throws -> (ids: Set<String>, byKey: [String: String])
+    func insertRaws(_ rows: [RawRow]) async throws
+
     func savepoint() async throws
     func rollbackToSavepoint() async throws
     func releaseSavepoint() async throws

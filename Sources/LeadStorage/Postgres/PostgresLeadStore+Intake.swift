@@ -5,8 +5,25 @@ import PostgresNIO
 
 extension PostgresLeadStore {
     public func record(_ submission: RawSubmission, as interpretation: SubmissionInterpretation) async throws -> IntakeResult {
-        try await self.writeTransaction { transaction in
-            try await IntakeWriter.record(submission, as: interpretation, in: transaction, logger: self.logger)
+        try await self.batcher.submit(IntakeItem(submission: submission, interpretation: interpretation))
+    }
+
+    /// One transaction for a whole batch; if a lead in it cannot be inserted, the batch is written again request by
+    /// request, so that only that lead fails (its request kept as `failed`) and its batch-mates are stored.
+    static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {
+        do {
+            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
+                try await IntakeWriter.recordBatch(items.map { ($0.submission, $0.interpretation) }, in: transaction)
+            }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.databaseMessage)"])
+            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
+                var results: [IntakeResult] = []
+                for item in items {
+                    results.append(try await IntakeWriter.record(item.submission, as: item.interpretation, in: transaction, logger: logger))
+                }
+                return results
+            }
         }
     }
 
@@ -28,8 +45,17 @@ extension PostgresLeadStore {
         rollback: Bool = false,
         _ body: @escaping @Sendable (PostgresLeadTransaction) async throws -> T
     ) async throws -> T {
-        let logger = self.logger
-        return try await self.perform { client in
+        try await Self.transaction(client: self.client, deadline: self.deadline, rollback: rollback, logger: self.logger, body)
+    }
+
+    static func transaction<T: Sendable>(
+        client: PostgresClient,
+        deadline: Duration,
+        rollback: Bool = false,
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresLeadTransaction) async throws -> T
+    ) async throws -> T {
+        try await Self.perform(client: client, deadline: deadline) { client in
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {

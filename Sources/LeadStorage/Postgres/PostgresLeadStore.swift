@@ -14,6 +14,8 @@ public final class PostgresLeadStore: LeadStore {
     let settings: PostgresSettings
     let logger: Logger
     let deadline: Duration
+    /// Group commit for intake: concurrent requests share transactions.
+    let batcher: IntakeBatcher<IntakeItem, IntakeResult>
 
     public init(settings: PostgresSettings, deadline: Duration = .seconds(2), logger: Logger) {
         self.settings = settings
@@ -24,7 +26,12 @@ public final class PostgresLeadStore: LeadStore {
         var backgroundLogger = logger
         backgroundLogger.logLevel = max(logger.logLevel, .warning)
         if logger.logLevel <= .debug { backgroundLogger.logLevel = logger.logLevel }
-        self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
+        self.client = client
+        // A few transactions in flight at once keep the pool and the server busy while the next batch gathers.
+        self.batcher = IntakeBatcher(maxWriters: min(settings.poolSize, 4), maxBatch: 256) { items in
+            try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
+        }
     }
 
     /// Runs a database operation within the deadline, reporting an unreachable database as `unavailable`.
@@ -33,11 +40,18 @@ public final class PostgresLeadStore: LeadStore {
         deadline: Duration? = nil,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = self.client
+        try await Self.perform(client: self.client, deadline: deadline ?? self.deadline, operation)
+    }
+
+    static func perform<T: Sendable>(
+        client: PostgresClient,
+        deadline: Duration,
+        _ operation: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
         do {
-            return try await withDeadline(deadline ?? self.deadline) { try await operation(client) }
+            return try await withDeadline(deadline) { try await operation(client) }
         } catch is DeadlineExceeded {
-            throw LeadStoreError.unavailable("PostgreSQL did not answer within \(deadline ?? self.deadline)")
+            throw LeadStoreError.unavailable("PostgreSQL did not answer within \(deadline)")
         } catch let error as PostgresTransactionError {
             let cause = error.beginError ?? error.closureError ?? error.commitError ?? error
             if Self.isConnectionFailure(cause) { throw LeadStoreError.unavailable("\(cause)") }

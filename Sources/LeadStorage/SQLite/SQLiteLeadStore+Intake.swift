@@ -1,16 +1,35 @@
 import LeadCore
+import Logging
 import SQLiteNIO
 
 extension SQLiteLeadStore {
     public func record(_ submission: RawSubmission, as interpretation: SubmissionInterpretation) async throws -> IntakeResult {
-        try await self.transaction {
-            try await IntakeWriter.record(submission, as: interpretation, in: SQLiteLeadTransaction(store: self), logger: self.logger)
+        try await self.batcher.submit(IntakeItem(submission: submission, interpretation: interpretation))
+    }
+
+    /// One transaction (one fsync) for a whole batch; if a lead in it cannot be inserted, the batch is written again
+    /// request by request, so that only that lead fails and its batch-mates are stored.
+    static func writeBatch(_ items: [IntakeItem], in database: SQLiteDatabaseFile, logger: Logger) async throws -> [IntakeResult] {
+        let transaction = SQLiteLeadTransaction(database: database)
+        do {
+            return try await database.transaction {
+                try await IntakeWriter.recordBatch(items.map { ($0.submission, $0.interpretation) }, in: transaction)
+            }
+        } catch let error as SQLiteError {
+            logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.message)"])
+            return try await database.transaction {
+                var results: [IntakeResult] = []
+                for item in items {
+                    results.append(try await IntakeWriter.record(item.submission, as: item.interpretation, in: transaction, logger: logger))
+                }
+                return results
+            }
         }
     }
 
     public func replay(_ submission: StoredSubmission, dryRun: Bool) async throws -> ReplayResult {
         try await self.transaction(rollback: dryRun) {
-            try await IntakeWriter.replay(submission, in: SQLiteLeadTransaction(store: self), logger: self.logger)
+            try await IntakeWriter.replay(submission, in: SQLiteLeadTransaction(database: self.database), logger: self.logger)
         }
     }
 

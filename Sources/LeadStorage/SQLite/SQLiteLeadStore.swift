@@ -11,15 +11,22 @@ import ServiceLifecycle
 /// One connection serves everything; transactions take turns through `AsyncLock`. As a `Service` the store closes
 /// its file when the application shuts down.
 public final class SQLiteLeadStore: LeadStore, Service {
-    let connection: SQLiteConnection
+    let database: SQLiteDatabaseFile
     let logger: Logger
-    let lock = AsyncLock()
     public let path: String
+    /// Group commit for intake: one writer (SQLite has one), each transaction as large as the queue.
+    let batcher: IntakeBatcher<IntakeItem, IntakeResult>
+
+    var connection: SQLiteConnection { self.database.connection }
 
     private init(connection: SQLiteConnection, path: String, logger: Logger) {
-        self.connection = connection
+        let database = SQLiteDatabaseFile(connection: connection)
+        self.database = database
         self.path = path
         self.logger = logger
+        self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256) { items in
+            try await Self.writeBatch(items, in: database, logger: logger)
+        }
     }
 
     /// Opens (creating when missing) the database file and its directory.
@@ -46,9 +53,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
     }
 
     public func close() async throws {
-        try await self.lock.withLock {
-            if !self.connection.isClosed { try await self.connection.close() }
-        }
+        try await self.database.close()
     }
 
     public func checkHealth() async throws {
@@ -56,10 +61,28 @@ public final class SQLiteLeadStore: LeadStore, Service {
     }
 
     func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await self.database.rows(sql, binds)
+    }
+
+    func transaction<T: Sendable>(rollback: Bool = false, _ body: () async throws -> T) async throws -> T {
+        try await self.database.transaction(rollback: rollback, body)
+    }
+}
+
+/// The one connection to the SQLite file, and the lock that gives transactions their turn.
+final class SQLiteDatabaseFile: Sendable {
+    let connection: SQLiteConnection
+    let lock = AsyncLock()
+
+    init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await self.connection.query(sql, binds)
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (or `ROLLBACK` when `rollback`), holding the store's write turn.
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (or `ROLLBACK` when `rollback`), holding the write turn.
     func transaction<T: Sendable>(rollback: Bool = false, _ body: () async throws -> T) async throws -> T {
         try await self.lock.withLock {
             _ = try await self.rows("BEGIN IMMEDIATE")
@@ -71,6 +94,12 @@ public final class SQLiteLeadStore: LeadStore, Service {
                 _ = try? await self.rows("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    func close() async throws {
+        try await self.lock.withLock {
+            if !self.connection.isClosed { try await self.connection.close() }
         }
     }
 }

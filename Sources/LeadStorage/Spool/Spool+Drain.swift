@@ -35,6 +35,7 @@ extension Spool {
         let finished = self.state.withLock { state -> [String] in
             guard let index = state.segments.firstIndex(where: { $0.sequence == batch.segment }) else { return [] }
             state.totalBytes -= batch.endOffset - state.segments[index].drainedOffset
+            state.refusedForSpace = false
             state.segments[index].drainedOffset = batch.endOffset
             state.segments[index].drainedEntries += batch.submissions.count
             for submission in batch.submissions {

@@ -59,6 +59,10 @@ public final class Spool: Sendable {
         var segments: [Segment]
         var writeDescriptor: Int32
         var totalBytes: Int
+        /// Bytes of accepted records not yet written; they count against the limit already.
+        var reservedBytes = 0
+        /// An append was refused for lack of room; cleared when a drain frees space.
+        var refusedForSpace = false
         /// Idempotency key → the lead id the journal promised for it.
         var keys: [String: String]
         var queue: [Waiter] = []
@@ -178,7 +182,9 @@ extension Spool {
 
     /// Whether an append could succeed now: room left and the last write worked.
     public var canAccept: Bool {
-        self.state.withLock { $0.writeError == nil && $0.totalBytes < self.configuration.maxBytes }
+        self.state.withLock { state in
+            state.writeError == nil && !state.refusedForSpace && state.totalBytes + state.reservedBytes < self.configuration.maxBytes
+        }
     }
 
     /// The lead id the journal promised for a key, while that key's request is still in the journal.
@@ -194,7 +200,11 @@ extension Spool {
         let key = submission.headers.idempotencyKey
         let (result, indexedKey) = try self.state.withLock { state throws(SpoolError) -> (IntakeResult, String?) in
             if let reason = state.writeError, self.closed.load(ordering: .acquiring) { throw .unwritable(reason) }
-            guard state.totalBytes + record.count <= self.configuration.maxBytes else { throw .full }
+            guard state.totalBytes + state.reservedBytes + record.count <= self.configuration.maxBytes else {
+                state.refusedForSpace = true
+                throw .full
+            }
+            state.reservedBytes += record.count
             guard case .lead = interpretation else {
                 return (.rejected(Self.rejection(interpretation)), nil)
             }
@@ -242,6 +252,7 @@ extension Spool {
                     state.segments[index].size += bytes
                     state.segments[index].entries += batch.count
                     state.totalBytes += bytes
+                    state.reservedBytes -= bytes
                     if state.writeError != nil {
                         state.writeError = nil
                         self.logger.notice("the spool is writable again")
@@ -257,6 +268,7 @@ extension Spool {
                 let reason = "\(error)"
                 self.state.withLock { state in
                     state.writeError = reason
+                    state.reservedBytes -= bytes
                     for waiter in batch where waiter.key != nil && state.keys[waiter.key!] == waiter.rawID {
                         state.keys[waiter.key!] = nil
                     }
