@@ -52,7 +52,8 @@ public final class Spool: Sendable {
         let record: [UInt8]
         let key: String?
         let rawID: String
-        let continuation: CheckedContinuation<Void, any Error>
+        let result: IntakeResult
+        let continuation: CheckedContinuation<IntakeResult, any Error>
     }
 
     struct State {
@@ -198,39 +199,41 @@ extension Spool {
         let record = SpoolRecord.encode(submission)
         let rawID = submission.idText
         let key = submission.headers.idempotencyKey
-        let (result, indexedKey) = try self.state.withLock { state throws(SpoolError) -> (IntakeResult, String?) in
-            if let reason = state.writeError, self.closed.load(ordering: .acquiring) { throw .unwritable(reason) }
-            guard state.totalBytes + state.reservedBytes + record.count <= self.configuration.maxBytes else {
-                state.refusedForSpace = true
-                throw .full
-            }
-            state.reservedBytes += record.count
-            guard case .lead = interpretation else {
-                return (.rejected(Self.rejection(interpretation)), nil)
-            }
-            if let key, let existing = state.keys[key] {
-                return (.duplicate(leadID: existing), nil)
-            }
-            if let key { state.keys[key] = rawID }
-            return (.queued(leadID: rawID), key)
-        }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startFlusher = self.state.withLock { state -> Bool in
-                state.queue.append(Waiter(record: record, key: indexedKey, rawID: rawID, continuation: continuation))
-                if state.flushing { return false }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<IntakeResult, any Error>) in
+            // One lock for the answer and the place in the queue: a request answered 409 for a key must be journaled
+            // after the request that was promised the key's lead.
+            let decision = self.state.withLock { state -> Result<Bool, SpoolError> in
+                if let reason = state.writeError, self.closed.load(ordering: .acquiring) { return .failure(.unwritable(reason)) }
+                guard state.totalBytes + state.reservedBytes + record.count <= self.configuration.maxBytes else {
+                    state.refusedForSpace = true
+                    return .failure(.full)
+                }
+                state.reservedBytes += record.count
+                let result: IntakeResult
+                var indexedKey: String?
+                if case .rejected(let rejection) = interpretation {
+                    result = .rejected(rejection)
+                } else if let key, let existing = state.keys[key] {
+                    result = .duplicate(leadID: existing)
+                } else {
+                    if let key { state.keys[key] = rawID }
+                    indexedKey = key
+                    result = .queued(leadID: rawID)
+                }
+                state.queue.append(Waiter(record: record, key: indexedKey, rawID: rawID, result: result, continuation: continuation))
+                if state.flushing { return .success(false) }
                 state.flushing = true
-                return true
+                return .success(true)
             }
-            if startFlusher {
+            switch decision {
+            case .failure(let error):
+                continuation.resume(throwing: error)
+            case .success(true):
                 NIOThreadPool.singleton.submit { _ in self.flush() }
+            case .success(false):
+                break
             }
         }
-        return result
-    }
-
-    private static func rejection(_ interpretation: SubmissionInterpretation) -> IntakeRejection {
-        if case .rejected(let rejection) = interpretation { return rejection }
-        return .invalidJSON
     }
 
     /// Writes whatever is queued with one write and one sync, resumes those waiters, and repeats until the queue is
@@ -261,7 +264,7 @@ extension Spool {
                         self.rotate(&state)
                     }
                 }
-                for waiter in batch { waiter.continuation.resume() }
+                for waiter in batch { waiter.continuation.resume(returning: waiter.result) }
             } catch {
                 // Cut whatever part of the batch reached the file, so the journal stays readable past this point.
                 try? JournalFile.truncate(descriptor, to: segment.size, path: segment.path)
