@@ -110,21 +110,26 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Makes every later lead insert fail inside the database, to prove the raw row survives (savepoint rule).
-    public func breakLeadInserts() async throws {
+    /// Makes later lead inserts fail inside the database — every one, or only those with `email` — to prove the raw
+    /// row survives (savepoint rule) and that one bad lead does not fail the others in its batch.
+    public func breakLeadInserts(forEmail email: String? = nil) async throws {
+        let quoted = email.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
         switch self.backend {
         case .postgres:
+            let condition = quoted.map { "IF NEW.email = \($0) THEN " } ?? ""
+            let end = quoted == nil ? "" : " END IF;"
             try await self.execute([
                 """
                 CREATE FUNCTION leadcrm_test_refuse_lead() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'lead inserts are broken for this test'; END $$
+                BEGIN \(condition)RAISE EXCEPTION 'lead inserts are broken for this test';\(end) RETURN NEW; END $$
                 """,
                 "CREATE TRIGGER leadcrm_test_refuse_lead BEFORE INSERT ON leads FOR EACH ROW EXECUTE FUNCTION leadcrm_test_refuse_lead()",
             ])
         case .sqlite:
+            let condition = quoted.map { " WHEN NEW.email = \($0)" } ?? ""
             try await self.execute([
                 """
-                CREATE TRIGGER leadcrm_test_refuse_lead BEFORE INSERT ON leads
+                CREATE TRIGGER leadcrm_test_refuse_lead BEFORE INSERT ON leads\(condition)
                 BEGIN SELECT RAISE(ABORT, 'lead inserts are broken for this test'); END
                 """
             ])

@@ -8,6 +8,11 @@ extension PostgresLeadStore {
         try await self.batcher.submit(IntakeItem(submission: submission, interpretation: interpretation))
     }
 
+    /// Writes these requests as one batch, as the batcher does with concurrent requests.
+    func recordBatch(_ items: [IntakeItem]) async throws -> [IntakeResult] {
+        try await Self.writeBatch(items, client: self.client, deadline: self.deadline, logger: self.logger)
+    }
+
     /// One transaction for a whole batch; if a lead in it cannot be inserted, the batch is written again request by
     /// request, so that only that lead fails (its request kept as `failed`) and its batch-mates are stored.
     static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {

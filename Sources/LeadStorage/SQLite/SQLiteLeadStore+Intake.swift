@@ -7,6 +7,11 @@ extension SQLiteLeadStore {
         try await self.batcher.submit(IntakeItem(submission: submission, interpretation: interpretation))
     }
 
+    /// Writes these requests as one batch, as the batcher does with concurrent requests.
+    func recordBatch(_ items: [IntakeItem]) async throws -> [IntakeResult] {
+        try await Self.writeBatch(items, in: self.database, logger: self.logger)
+    }
+
     /// One transaction (one fsync) for a whole batch; if a lead in it cannot be inserted, the batch is written again
     /// request by request, so that only that lead fails and its batch-mates are stored.
     static func writeBatch(_ items: [IntakeItem], in database: SQLiteDatabaseFile, logger: Logger) async throws -> [IntakeResult] {
