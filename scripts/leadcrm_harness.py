@@ -9,6 +9,7 @@ in scripts/.
 import contextlib
 import glob
 import http.client
+import json
 import os
 import random
 import shutil
@@ -30,6 +31,7 @@ POSTGRES_URL_VARIABLE = "LEADCRM_TEST_DATABASE_URL"
 LEADCRM_SETTINGS = (
     "DATABASE_URL", "PORT", "HOST", "LOG_LEVEL", "APP_ENV", "NODE_ENV", "MAX_BODY_BYTES", "CORS_ORIGINS",
     "DATABASE_TIMEOUT_MS", "MIGRATE_ON_START", "TRUSTED_PROXIES", "BODY_TIMEOUT_MS", "IDLE_TIMEOUT_S",
+    "SPOOL_DIR", "SPOOL_MAX_BYTES",
 )
 # URL parameters libpq understands; leadcrm's own (schema, connection_limit, ...) must not reach psql.
 LIBPQ_PARAMETERS = {"sslmode", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name"}
@@ -148,15 +150,23 @@ def fresh_database(backend, workdir, schema_prefix="crash"):
 
 
 class PrivatePostgres:
-    """A throwaway PostgreSQL server (scripts/postgres) that a scenario may kill."""
+    """A throwaway PostgreSQL server (scripts/postgres) that a scenario may stop, restart, or freeze."""
 
-    def __init__(self):
+    frozen = ()  # pids stopped by freeze(), continued by thaw()
+
+    def __init__(self, prefix="leadcrm-crash-pg-"):
         # Its own directory right under /tmp, so the postgres user can reach it (scripts/postgres chowns it).
-        self.dir = tempfile.mkdtemp(prefix="leadcrm-crash-pg-", dir="/tmp")
+        self.dir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
         self.port = free_port()
         self.url = None
 
+    @property
+    def data(self):
+        """The data directory (scripts/postgres makes it DIR/data)."""
+        return f"{self.dir}/data"
+
     def start(self):
+        """Starts it (creating it the first time) and returns its URL once it accepts connections."""
         done = subprocess.run([str(SCRIPTS / "postgres"), "start", self.dir, str(self.port)],
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
@@ -164,15 +174,51 @@ class PrivatePostgres:
         self.url = done.stdout.strip().splitlines()[-1]
         return self.url
 
-    def kill(self):
-        """Like a crash: no checkpoint, connections dropped; committed work must survive it."""
-        subprocess.run(as_postgres([postgres_bin("pg_ctl"), "-D", f"{self.dir}/data", "-m", "immediate", "stop"]),
+    def stop_immediately(self):
+        """Like a crash (`pg_ctl stop -m immediate`): no checkpoint, connections dropped; committed work survives."""
+        subprocess.run(as_postgres([postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "stop"]),
                        cwd="/tmp", capture_output=True, text=True, timeout=60, check=True)
+
+    def postmaster_pid(self):
+        """The running postmaster's pid (the first line of DATA/postmaster.pid)."""
+        return int(Path(self.data, "postmaster.pid").read_text().split("\n", 1)[0])
+
+    def freeze(self):
+        """SIGSTOP the postmaster, then every process it forked (it cannot fork more once stopped): the server
+        accepts TCP connections (the kernel does) but answers nothing. Returns how many processes were stopped."""
+        postmaster = self.postmaster_pid()
+        os.kill(postmaster, signal.SIGSTOP)
+        self.frozen = [postmaster]
+        children = subprocess.run(["ps", "--ppid", str(postmaster), "-o", "pid="], capture_output=True, text=True)
+        for pid in (int(word) for word in children.stdout.split()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                self.frozen.append(pid)
+        return len(self.frozen)
+
+    def thaw(self):
+        """SIGCONT what freeze() stopped (children first); nothing to do when nothing is frozen."""
+        frozen, self.frozen = self.frozen, ()
+        for pid in reversed(frozen):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def close(self):
         with contextlib.suppress(Exception):
+            self.thaw()  # a frozen server would not stop
+        with contextlib.suppress(Exception):
             subprocess.run([str(SCRIPTS / "postgres"), "stop", self.dir], capture_output=True, timeout=60)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_postgres():
+    """(PrivatePostgres, PostgresDatabase on it): a server of the caller's own, removed afterwards."""
+    postgres = PrivatePostgres()
+    try:
+        yield postgres, PostgresDatabase(postgres.start())
+    finally:
+        postgres.close()
 
 
 # --- the server under test --------------------------------------------------------------------------------------
@@ -182,13 +228,17 @@ class Server:
     """One leadcrm serve process on 127.0.0.1 (restartable on the same port and database).
 
     `env` holds settings for it (LOG_LEVEL defaults to info); every other leadcrm setting is cleared, so the
-    caller's environment and any .env file cannot change what is tested. Its output goes to `<workdir>/<name>.log`."""
+    caller's environment and any .env file cannot change what is tested. Its output goes to `<workdir>/<name>.log`.
+    It runs in a directory of its own under `workdir`, and its SPOOL_DIR (unless `env` names one) is `spool` there:
+    no two servers share a journal, and a restart of this one finds the journal its previous process left."""
 
     def __init__(self, binary, database_url, workdir, name, env=None, started_by="crash-suite"):
         self.binary = binary
         self.database_url = database_url
         self.workdir = workdir
-        self.env = {"LOG_LEVEL": "info", **(env or {})}
+        self.dir = tempfile.mkdtemp(prefix=f"{name}-", dir=workdir)
+        self.env = {"LOG_LEVEL": "info", "SPOOL_DIR": str(Path(self.dir) / "spool"), **(env or {})}
+        self.spool_dir = self.env["SPOOL_DIR"]
         self.started_by = started_by
         self.port = free_port()
         self.log_path = Path(workdir) / f"{name}.log"
@@ -202,7 +252,7 @@ class Server:
             log.write(f"--- leadcrm serve started by {self.started_by} at {time.strftime('%H:%M:%S')}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [self.binary, "serve", "--env-file", "/nonexistent"], cwd=self.workdir, env=env,
+                [self.binary, "serve", "--env-file", "/nonexistent"], cwd=self.dir, env=env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_healthy(healthy_within)
 
@@ -219,6 +269,10 @@ class Server:
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
+
+    def health(self, timeout=5):
+        """GET /health: (status or None, the JSON object or None)."""
+        return get_json(self.port, "/health", timeout)
 
     def signal(self, signum):
         self.process.send_signal(signum)
@@ -272,6 +326,23 @@ def get_status(port, path, timeout):
         return None
     finally:
         connection.close()
+
+
+def get_json(port, path, timeout):
+    """GET `path` on 127.0.0.1:`port`: (status, the JSON body or None), or (None, None) when there was no answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException):
+        return None, None
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(data)
+    except ValueError:
+        return response.status, None
 
 
 # --- runner conventions -----------------------------------------------------------------------------------------
