@@ -68,7 +68,7 @@ struct SpoolDrainBookkeepingTests {
             let submissions = SpoolFixtures.keyedLeads(30)
             let spool = try SpoolFixtures.open(directory, segmentBytes: Self.segmentBytes)
             _ = try await SpoolFixtures.append(submissions, to: spool)
-            let firstSegment = try #require(try spool.nextBatch(maxBytes: .max))
+            let firstSegment = try #require(try spool.nextBatch(maxEntries: .max, maxBytes: .max))
             try spool.markDrained(firstSegment)
             let halfOfNext = try #require(try spool.nextBatch(maxBytes: 1))
             try spool.markDrained(halfOfNext)

@@ -60,7 +60,7 @@ enum SpoolFixtures {
     static func reopenAndRead(_ directory: String) throws -> (pending: Int, submissions: [RawSubmission]) {
         let spool = try self.open(directory)
         defer { spool.close() }
-        return (spool.pendingCount, try spool.nextBatch(maxBytes: .max)?.submissions ?? [])
+        return (spool.pendingCount, try spool.nextBatch(maxEntries: .max, maxBytes: .max)?.submissions ?? [])
     }
 
     /// A lead body whose size depends only on `index` (up to 999), so equal-sized records can fill a spool exactly.

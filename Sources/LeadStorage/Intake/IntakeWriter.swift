@@ -84,6 +84,16 @@ enum IntakeWriter {
         return results
     }
 
+    /// Writes requests that were acknowledged from the spool as one batch, leaving out those already written (by an
+    /// earlier drain, or by the original attempt that committed after its deadline). Returns how many were written.
+    static func recordBatchIfAbsent(_ submissions: [RawSubmission], in transaction: some LeadTransaction) async throws -> Int {
+        let present = try await transaction.existingRaws(ids: submissions.map(\.idText))
+        let missing = submissions.filter { !present.contains($0.idText) }
+        guard !missing.isEmpty else { return 0 }
+        _ = try await self.recordBatch(missing.map { ($0, SubmissionInterpretation(of: $0)) }, in: transaction)
+        return missing.count
+    }
+
     /// Writes a request that was acknowledged from the spool, unless a previous drain (or the original attempt, which
     /// may have committed after its deadline) already wrote it: the raw row's id decides. `nil` when already there.
     static func recordIfAbsent(
@@ -178,12 +188,12 @@ enum IntakeWriter {
             }
             try await transaction.releaseSavepoint()
             return (outcome, leadID, nil)
-        } catch {
-            // If the connection itself is gone this throws too, and the whole request fails: nothing was committed.
+        } catch let error as any DatabaseErrorDescribing where error.isStatementFailure {
+            // The database refused this lead. If the connection itself is gone the rollback throws too, and the
+            // whole request fails: nothing was committed.
             try await transaction.rollbackToSavepoint()
-            let message = (error as? any DatabaseErrorDescribing)?.databaseMessage ?? "\(error)"
-            logger.error("lead insert failed; request kept for replay", metadata: ["raw.id": "\(id)", "error": "\(message)"])
-            return (.failed, id, message)
+            logger.error("lead insert failed; request kept for replay", metadata: ["raw.id": "\(id)", "error": "\(error.databaseMessage)"])
+            return (.failed, id, error.databaseMessage)
         }
     }
 
@@ -194,8 +204,11 @@ enum IntakeWriter {
 }
 
 /// An error that can say what the database reported, without driver noise.
-protocol DatabaseErrorDescribing {
+protocol DatabaseErrorDescribing: Error {
     var databaseMessage: String { get }
+    /// The database refused a statement (a constraint, a trigger, a bad value), as opposed to a lost connection,
+    /// a timeout or a cancelled task, which say nothing about the lead.
+    var isStatementFailure: Bool { get }
 }
 
 /// The database answered in a way its constraints should make impossible.

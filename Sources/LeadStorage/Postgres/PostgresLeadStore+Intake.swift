@@ -39,6 +39,22 @@ extension PostgresLeadStore {
         }
     }
 
+    /// Writes requests from the spool in one transaction, each once; returns how many were new. If the database
+    /// refuses a lead of the batch, they are written one by one so only that one is kept as `failed`.
+    public func recordBatchIfAbsent(_ submissions: [RawSubmission]) async throws -> Int {
+        do {
+            return try await self.writeTransaction { transaction in
+                try await IntakeWriter.recordBatchIfAbsent(submissions, in: transaction)
+            }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            var written = 0
+            for submission in submissions where try await self.recordIfAbsent(submission) != nil {
+                written += 1
+            }
+            return written
+        }
+    }
+
     public func replay(_ submission: StoredSubmission, dryRun: Bool) async throws -> ReplayResult {
         try await self.writeTransaction(rollback: dryRun) { transaction in
             try await IntakeWriter.replay(submission, in: transaction, logger: self.logger)

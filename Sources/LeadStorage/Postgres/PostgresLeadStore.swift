@@ -3,6 +3,7 @@ import LeadCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The production store: PostgreSQL through postgres-nio's pooled `PostgresClient`.
 ///
@@ -16,6 +17,9 @@ public final class PostgresLeadStore: LeadStore {
     let deadline: Duration
     /// Group commit for intake: concurrent requests share transactions.
     let batcher: IntakeBatcher<IntakeItem, IntakeResult>
+    /// Set while the database is known to be away (by the spool in front of this store): intake then fails at once
+    /// instead of each queued batch waiting out its own deadline.
+    let outageSignal: OutageSignal
 
     public init(settings: PostgresSettings, deadline: Duration = .seconds(2), logger: Logger) {
         self.settings = settings
@@ -28,9 +32,12 @@ public final class PostgresLeadStore: LeadStore {
         if logger.logLevel <= .debug { backgroundLogger.logLevel = logger.logLevel }
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
         self.client = client
+        let outage = OutageSignal()
+        self.outageSignal = outage
         // A few transactions in flight at once keep the pool and the server busy while the next batch gathers.
         self.batcher = IntakeBatcher(maxWriters: min(settings.poolSize, 4), maxBatch: 256) { items in
-            try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
+            guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
+            return try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
         }
     }
 
@@ -71,9 +78,28 @@ public final class PostgresLeadStore: LeadStore {
         }
     }
 
+    /// Marks the database away (intake fails at once) or back.
+    public func setOutage(_ down: Bool) {
+        self.outageSignal.isDown = down
+    }
+
     public func checkHealth() async throws {
-        try await self.perform { client in
+        try await self.checkHealth(deadline: self.deadline)
+    }
+
+    public func checkHealth(deadline: Duration) async throws {
+        try await self.perform(deadline: deadline) { client in
             try await client.query("SELECT 1", logger: self.logger)
         }
+    }
+}
+
+/// Whether the database is known to be away; shared between the store and its batch writer.
+final class OutageSignal: Sendable {
+    private let down = Atomic<Bool>(false)
+
+    var isDown: Bool {
+        get { self.down.load(ordering: .acquiring) }
+        set { self.down.store(newValue, ordering: .releasing) }
     }
 }

@@ -70,6 +70,13 @@ struct PostgresLeadTransaction: LeadTransaction {
         )
     }
 
+    func existingRaws(ids: [String]) async throws -> Set<String> {
+        let rows = try await self.connection.query(#"SELECT "id" FROM "leads_raw" WHERE "id" = ANY(\#(ids))"#, logger: self.logger)
+        var found: Set<String> = []
+        for try await id in rows.decode(String.self) { found.insert(id) }
+        return found
+    }
+
     func savepoint() async throws {
         try await self.connection.query("SAVEPOINT lead", logger: self.logger)
     }
@@ -171,4 +178,5 @@ struct PostgresLeadTransaction: LeadTransaction {
 
 extension PSQLError: DatabaseErrorDescribing {
     var databaseMessage: String { self.serverInfo?[.message] ?? "\(self.code)" }
+    var isStatementFailure: Bool { self.serverInfo != nil }
 }

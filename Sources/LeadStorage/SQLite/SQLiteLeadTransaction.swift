@@ -58,6 +58,11 @@ struct SQLiteLeadTransaction: LeadTransaction {
         )
     }
 
+    func existingRaws(ids: [String]) async throws -> Set<String> {
+        let rows = try await self.database.rows(#"SELECT "id" FROM "leads_raw" WHERE "id" IN (\#(Self.list(ids.count)))"#, ids.map { .text($0) })
+        return Set(rows.compactMap { $0.column("id")?.text })
+    }
+
     static func list(_ count: Int) -> String {
         count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ")
     }
@@ -164,4 +169,5 @@ struct SQLiteLeadTransaction: LeadTransaction {
 
 extension SQLiteError: DatabaseErrorDescribing {
     var databaseMessage: String { self.message }
+    var isStatementFailure: Bool { true }
 }

@@ -9,13 +9,13 @@ extension Spool {
         let endOffset: Int
     }
 
-    /// The next requests to drain, in journal order, up to about `maxBytes` of records (at least one).
-    public func nextBatch(maxBytes: Int = 1 << 20) throws -> DrainBatch? {
+    /// The next requests to drain, in journal order: up to `maxEntries`, and about `maxBytes` of records (at least one).
+    public func nextBatch(maxEntries: Int = 256, maxBytes: Int = 4 << 20) throws -> DrainBatch? {
         let head = self.state.withLock { state in state.segments.first { $0.drainedOffset < $0.size } }
         guard let head else { return nil }
         var submissions: [RawSubmission] = []
         var offset = head.drainedOffset
-        while offset < head.size && offset - head.drainedOffset < maxBytes {
+        while offset < head.size && offset - head.drainedOffset < maxBytes && submissions.count < maxEntries {
             let header = try JournalFile.read(head.path, from: offset, count: SpoolRecord.headerSize)
             guard header.count == SpoolRecord.headerSize else { break }
             let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24

@@ -5,7 +5,7 @@ import ServiceLifecycle
 
 /// Moves spooled requests into PostgreSQL, in journal order, as soon as it answers again.
 ///
-/// Each request goes through the same transaction as live intake and is written once: its raw row's id is checked
+/// Requests go through the same write path as live intake, a batch per transaction, and each is written once: its raw row's id is checked
 /// first, so a drain cut short by a crash (or a request that was committed after its deadline) duplicates nothing.
 /// While the database is down the drainer probes it (and migrates it, which is quick when nothing is pending).
 public struct SpoolDrainer: Service {
@@ -19,11 +19,20 @@ public struct SpoolDrainer: Service {
         self.probeInterval = probeInterval
     }
 
+    /// How a drain is going, for its progress log lines.
+    struct Progress {
+        var started: ContinuousClock.Instant?
+        var drained = 0
+        var written = 0
+        var lastReport = ContinuousClock.now
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var progress = Progress()
             while !Task.isCancelled {
                 do {
-                    if try await self.step() == false {
+                    if try await self.step(&progress) == false {
                         try await Task.sleep(for: self.probeInterval)
                     }
                 } catch is CancellationError {
@@ -38,6 +47,11 @@ public struct SpoolDrainer: Service {
 
     /// Does one unit of work; `false` when there was nothing to do (time to sleep).
     func step() async throws -> Bool {
+        var progress = Progress()
+        return try await self.step(&progress)
+    }
+
+    func step(_ progress: inout Progress) async throws -> Bool {
         if self.store.isDatabaseDown {
             do {
                 try await self.store.database.checkHealth()
@@ -47,25 +61,35 @@ public struct SpoolDrainer: Service {
                 return false
             }
         }
-        guard let batch = try self.store.spool.nextBatch() else { return false }
-        let started = ContinuousClock.now
-        var written = 0
-        for submission in batch.submissions {
-            do {
-                if try await self.store.database.recordIfAbsent(submission) != nil { written += 1 }
-            } catch LeadStoreError.unavailable(let reason) {
-                self.store.markDatabaseDown(reason)
-                return false
+        guard let batch = try self.store.spool.nextBatch() else {
+            if let started = progress.started {
+                self.logger.notice(
+                    "spool drained",
+                    metadata: [
+                        "spool.drained": "\(progress.drained)", "spool.written": "\(progress.written)",
+                        "duration": "\(ContinuousClock.now - started)",
+                    ]
+                )
+                progress = Progress()
             }
+            return false
+        }
+        if progress.started == nil { progress.started = .now }
+        do {
+            progress.written += try await self.store.database.recordBatchIfAbsent(batch.submissions)
+        } catch LeadStoreError.unavailable(let reason) {
+            self.store.markDatabaseDown(reason)
+            return false
         }
         try self.store.spool.markDrained(batch)
-        self.logger.info(
-            "drained spooled requests",
-            metadata: [
-                "spool.drained": "\(batch.submissions.count)", "spool.written": "\(written)",
-                "spool.remaining": "\(self.store.spool.pendingCount)", "duration": "\(ContinuousClock.now - started)",
-            ]
-        )
+        progress.drained += batch.submissions.count
+        if ContinuousClock.now - progress.lastReport >= .seconds(1) {
+            progress.lastReport = .now
+            self.logger.info(
+                "draining the spool",
+                metadata: ["spool.drained": "\(progress.drained)", "spool.remaining": "\(self.store.spool.pendingCount)"]
+            )
+        }
         return true
     }
 }

@@ -20,17 +20,20 @@ public final class SpoolingLeadStore: LeadStore {
         self.database = database
         self.spool = spool
         self.logger = logger
+        database.setOutage(true)
     }
 
     public var isDatabaseDown: Bool { self.databaseDown.load(ordering: .acquiring) }
 
     func markDatabaseDown(_ reason: String) {
+        self.database.setOutage(true)
         if !self.databaseDown.exchange(true, ordering: .acquiringAndReleasing) {
             self.logger.warning("database unavailable; keeping requests in the local spool", metadata: ["error": "\(reason)"])
         }
     }
 
     func markDatabaseUp() {
+        self.database.setOutage(false)
         if self.databaseDown.exchange(false, ordering: .acquiringAndReleasing) {
             self.logger.notice("database available; intake writes to it again", metadata: ["spool.entries": "\(self.spool.pendingCount)"])
         }
@@ -59,10 +62,11 @@ public final class SpoolingLeadStore: LeadStore {
         }
     }
 
-    /// Migrates when the database answers; when it does not, start-up goes on and the drainer migrates later.
+    /// Migrates when the database answers; when it does not (within half a second), start-up goes on at once and
+    /// the drainer migrates later.
     public func migrate() async throws {
         do {
-            try await self.database.checkHealth()
+            try await self.database.checkHealth(deadline: min(self.database.deadline, .milliseconds(500)))
             try await self.database.migrate()
             self.markDatabaseUp()
         } catch LeadStoreError.unavailable(let reason) {
