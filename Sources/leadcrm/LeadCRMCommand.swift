@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `leadcrm` command: the server and its operator tools.
-@main
 struct LeadCRMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leadcrm",
