@@ -9,29 +9,10 @@ struct PostgresLeadTransaction: LeadTransaction {
     let logger: Logger
 
     func insertLeads(_ rows: [LeadRow]) async throws -> Set<String> {
-        func column(_ field: LeadField) -> NullableArray<String> { NullableArray(rows.map { $0.lead[field] }) }
-        // WITH ORDINALITY + ORDER BY: rows go in in arrival order, so of a key repeated in the batch the first wins.
-        let inserted = try await self.connection.query(
-            """
-            INSERT INTO "leads" ("id", "created_at", "updated_at", "click_id", "country", "creo", "description", "domain",
-                "email", "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype",
-                "idempotency_key", "x_request_id", "status", "extra")
-            SELECT "id", "t", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name", "last_name",
-                "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", 'new', "extra"::jsonb
-            FROM unnest(\(rows.map(\.id)), \(rows.map(\.createdAt)), \(column(.clickID)), \(column(.country)), \(column(.creo)),
-                \(column(.description)), \(column(.domain)), \(column(.email)), \(column(.firstName)), \(column(.lastName)),
-                \(column(.ip)), \(column(.lang)), \(column(.marker)), \(column(.offer)), \(column(.phone)), \(column(.sourcetype)),
-                \(NullableArray(rows.map(\.idempotencyKey))), \(NullableArray(rows.map(\.requestID))), \(NullableArray(rows.map(\.lead.extra))))
-                WITH ORDINALITY AS "u"("id", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name",
-                "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", "extra", "n")
-            ORDER BY "n"
-            ON CONFLICT DO NOTHING
-            RETURNING "id"
-            """,
-            logger: self.logger
-        )
         var ids: Set<String> = []
-        for try await id in inserted.decode(String.self) { ids.insert(id) }
+        for try await id in try await self.connection.execute(InsertLeadsStatement(rows: rows), logger: self.logger) {
+            ids.insert(id)
+        }
         return ids
     }
 
@@ -54,20 +35,7 @@ struct PostgresLeadTransaction: LeadTransaction {
     }
 
     func insertRaws(_ rows: [RawRow]) async throws {
-        let submissions = rows.map(\.submission)
-        func header(_ value: (SubmissionHeaders) -> String?) -> NullableArray<String> { NullableArray(submissions.map { value($0.headers) }) }
-        try await self.connection.query(
-            """
-            INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
-                "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
-            SELECT * FROM unnest(\(submissions.map(\.idText)), \(submissions.map(\.receivedAt))::timestamptz[],
-                \(header(\.idempotencyKey)), \(header(\.requestID)), \(submissions.map { ByteBuffer(bytes: $0.body) }),
-                \(submissions.map(\.truncated)), \(rows.map(\.outcome.rawValue)), \(NullableArray(rows.map(\.leadID))),
-                \(NullableArray(submissions.map(\.clientAddress))), \(header(\.contentType)), \(header(\.userAgent)),
-                \(header(\.forwardedFor)), \(NullableArray(rows.map(\.error))))
-            """,
-            logger: self.logger
-        )
+        _ = try await self.connection.execute(InsertRawsStatement(rows: rows), logger: self.logger)
     }
 
     func existingRaws(ids: [String]) async throws -> Set<String> {

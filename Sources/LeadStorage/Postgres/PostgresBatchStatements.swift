@@ -1,0 +1,82 @@
+import Foundation
+import LeadCore
+import PostgresNIO
+
+/// The two statements of every intake batch, prepared once per connection: their text never changes with the batch
+/// size (each column travels as one array), so PostgreSQL parses and plans them once instead of per batch.
+struct InsertLeadsStatement: PostgresPreparedStatement {
+    typealias Row = String
+
+    // WITH ORDINALITY + ORDER BY: rows go in in arrival order, so of a key repeated in the batch the first wins.
+    static let sql = """
+        INSERT INTO "leads" ("id", "created_at", "updated_at", "click_id", "country", "creo", "description", "domain",
+            "email", "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype",
+            "idempotency_key", "x_request_id", "status", "extra")
+        SELECT "id", "t", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name", "last_name",
+            "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", 'new', "extra"::jsonb
+        FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+            $17::text[], $18::text[], $19::text[])
+            WITH ORDINALITY AS "u"("id", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name",
+            "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", "extra", "n")
+        ORDER BY "n"
+        ON CONFLICT DO NOTHING
+        RETURNING "id"
+        """
+
+    let rows: [LeadRow]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 19)
+        bindings.append(self.rows.map(\.id))
+        bindings.append(self.rows.map(\.createdAt))
+        for field in LeadField.allCases {
+            bindings.append(NullableArray(self.rows.map { $0.lead[field] }))
+        }
+        bindings.append(NullableArray(self.rows.map(\.idempotencyKey)))
+        bindings.append(NullableArray(self.rows.map(\.requestID)))
+        bindings.append(NullableArray(self.rows.map(\.lead.extra)))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> String {
+        try row.decode(String.self)
+    }
+}
+
+struct InsertRawsStatement: PostgresPreparedStatement {
+    typealias Row = ()
+
+    static let sql = """
+        INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
+            "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
+        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bytea[], $6::bool[], $7::text[],
+            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+        """
+
+    let rows: [RawRow]
+
+    func makeBindings() throws -> PostgresBindings {
+        let submissions = self.rows.map(\.submission)
+        func header(_ value: (SubmissionHeaders) -> String?) -> NullableArray<String> {
+            NullableArray(submissions.map { value($0.headers) })
+        }
+        var bindings = PostgresBindings(capacity: 13)
+        bindings.append(submissions.map(\.idText))
+        bindings.append(submissions.map(\.receivedAt))
+        bindings.append(header(\.idempotencyKey))
+        bindings.append(header(\.requestID))
+        bindings.append(submissions.map { ByteBuffer(bytes: $0.body) })
+        bindings.append(submissions.map(\.truncated))
+        bindings.append(self.rows.map(\.outcome.rawValue))
+        bindings.append(NullableArray(self.rows.map(\.leadID)))
+        bindings.append(NullableArray(submissions.map(\.clientAddress)))
+        bindings.append(header(\.contentType))
+        bindings.append(header(\.userAgent))
+        bindings.append(header(\.forwardedFor))
+        bindings.append(NullableArray(self.rows.map(\.error)))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
+}
