@@ -11,12 +11,15 @@ public struct LeadRequestContext: RequestContext {
     /// The sender's `X-Request-Id`, or one made up for the request; echoed in the response.
     public var requestID: String
     public let remoteAddress: String?
+    /// The connection, for timers that must act on it (the body deadline).
+    public let channel: any Channel
     public let facts: RequestFacts
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
         self.facts = RequestFacts()
     }
 }

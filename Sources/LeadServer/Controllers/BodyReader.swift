@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// Reads a request body the way intake needs it: at most `limit` bytes kept, and a deadline for the whole body.
@@ -6,6 +7,10 @@ import Synchronization
 /// What arrived is kept even when the body does not complete (the sender stalls or hangs up), so that request
 /// is still recorded. The rest of an oversized body is left for the server to discard after the 413 is written,
 /// so the sender still gets its answer on the same connection.
+///
+/// The deadline is a timer on the connection's event loop, not a sleeping task: a task per request would cost a
+/// wake-up, and a cancelled sleep holds its memory until its deadline. When the timer fires it closes the
+/// connection's input, which ends the body; the answer (408) still goes out on the open output side.
 struct BodyReader: Sendable {
     struct Body: Sendable {
         var bytes: [UInt8]
@@ -17,50 +22,56 @@ struct BodyReader: Sendable {
     let limit: Int
     let timeout: Duration
 
-    func read(_ request: Request) async -> Body {
-        let collected = Collected()
-        let limit = self.limit
-        let expected = request.headers[.contentLength].flatMap(Int.init)
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    if let expected { collected.body.withLock { $0.bytes.reserveCapacity(min(expected, limit)) } }
-                    for try await chunk in request.body {
-                        let full = collected.body.withLock { body -> Bool in
-                            let room = limit - body.bytes.count
-                            if chunk.readableBytes > room {
-                                body.bytes.append(contentsOf: chunk.readableBytesView.prefix(room))
-                                body.truncated = true
-                                return true
-                            }
-                            body.bytes.append(contentsOf: chunk.readableBytesView)
-                            return false
-                        }
-                        if full { return }
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: self.timeout)
-                    throw BodyTimeout()
-                }
-                defer { group.cancelAll() }
-                try await group.next()
+    func read(_ request: Request, channel: (any Channel)?) async -> Body {
+        var body = Body(bytes: [], truncated: false)
+        if let expected = request.headers[.contentLength].flatMap(Int.init) {
+            body.bytes.reserveCapacity(min(expected, self.limit))
+        }
+        let expired = Expiry()
+        let timer = channel.map { channel in
+            channel.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
+                expired.fire()
+                channel.close(mode: .input, promise: nil)
             }
-        } catch is BodyTimeout {
-            collected.body.withLock {
-                $0.error = "the body did not arrive within \(self.timeout)"
-                $0.timedOut = true
+        }
+        defer { timer?.cancel() }
+        do {
+            for try await chunk in request.body {
+                let room = self.limit - body.bytes.count
+                if chunk.readableBytes > room {
+                    body.bytes.append(contentsOf: chunk.readableBytesView.prefix(room))
+                    body.truncated = true
+                    return body
+                }
+                body.bytes.append(contentsOf: chunk.readableBytesView)
+            }
+            if expired.hasFired {
+                body.error = "the body did not arrive within \(self.timeout)"
+                body.timedOut = true
             }
         } catch {
-            collected.body.withLock { $0.error = "the body ended early: \(error)" }
+            if expired.hasFired {
+                body.error = "the body did not arrive within \(self.timeout)"
+                body.timedOut = true
+            } else {
+                body.error = "the body ended early: \(error)"
+            }
         }
-        return collected.body.withLock { $0 }
+        return body
     }
 
-    private struct BodyTimeout: Error {}
+    /// Whether the body's deadline passed; set on the event loop, read by the request's task.
+    private final class Expiry: Sendable {
+        private let fired = Atomic<Bool>(false)
 
-    /// Shared between the reading task and the caller, which keeps what arrived when the reading is cut short.
-    private final class Collected: Sendable {
-        let body = Mutex(Body(bytes: [], truncated: false))
+        func fire() { self.fired.store(true, ordering: .releasing) }
+        var hasFired: Bool { self.fired.load(ordering: .acquiring) }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

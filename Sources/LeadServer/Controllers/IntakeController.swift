@@ -24,7 +24,7 @@ struct IntakeController {
 
     func receive(_ request: Request, context: LeadRequestContext) async throws -> Response {
         let receivedAt = Date()
-        let body = await self.bodyReader.read(request)
+        let body = await self.bodyReader.read(request, channel: context.channel)
         let submission = RawSubmission(
             receivedAt: receivedAt,
             body: body.bytes,
