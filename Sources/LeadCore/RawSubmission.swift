@@ -4,7 +4,9 @@ import Foundation
 /// worth keeping, when and from where. This is what `leads_raw` stores, whatever the body turns out to be.
 public struct RawSubmission: Sendable, Equatable {
     /// The raw row's id; a lead created from this submission gets the same id.
-    public var id: UUID
+    public var id: UUID {
+        didSet { self.idText = self.id.uuidString.lowercased() }
+    }
     public var receivedAt: Date
     public var body: [UInt8]
     /// The body was longer than the limit; `body` holds its first bytes only.
@@ -27,6 +29,7 @@ public struct RawSubmission: Sendable, Equatable {
         clientAddress: String? = nil
     ) {
         self.id = id
+        self.idText = id.uuidString.lowercased()
         self.receivedAt = receivedAt
         self.body = body
         self.truncated = truncated
@@ -36,8 +39,9 @@ public struct RawSubmission: Sendable, Equatable {
         self.clientAddress = clientAddress
     }
 
-    /// The lowercase UUID text used as the row id in both tables, as the old service wrote it.
-    public var idText: String { self.id.uuidString.lowercased() }
+    /// The lowercase UUID text used as the row id in both tables, as the old service wrote it. Kept, not computed:
+    /// the write path needs it many times per request.
+    public private(set) var idText: String
 }
 
 /// The request headers kept with every raw row.
