@@ -80,3 +80,114 @@ struct InsertRawsStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws {}
 }
+
+/// Live intake's batch in one statement and one round trip: the leads, then every raw row with its outcome; a key
+/// held by a lead committed earlier makes a duplicate of it. Only a key whose holder the statement cannot see (taken
+/// earlier in the same batch, or by a transaction that committed while the insert waited) is written `failed` with a
+/// note and linked by `LinkDuplicatesStatement` right after, which sees the holder. Should leadcrm stop in between,
+/// the row stays `failed`, and `leadcrm replay` links it.
+struct InsertBatchStatement: PostgresPreparedStatement {
+    typealias Row = (String, String, String?)
+
+    static let unlinkedNote = "its key is held by another lead; linking it"
+
+    static let sql = """
+        WITH "b" AS (
+            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bytea[], $22::bool[], $23::text[],
+                $24::text[], $25::text[], $26::text[], $27::text[])
+                WITH ORDINALITY AS "b"("id", "t", "is_lead", "click_id", "country", "creo", "description", "domain", "email",
+                "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", "extra", "body",
+                "truncated", "content_type", "user_agent", "forwarded_for", "client_ip", "body_error", "n")
+        ),
+        "ins" AS (
+            INSERT INTO "leads" ("id", "created_at", "updated_at", "click_id", "country", "creo", "description", "domain",
+                "email", "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype",
+                "idempotency_key", "x_request_id", "status", "extra")
+            SELECT "id", "t", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name", "last_name",
+                "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", 'new', "extra"::jsonb
+            FROM "b" WHERE "is_lead" ORDER BY "n"
+            ON CONFLICT DO NOTHING
+            RETURNING "id"
+        ),
+        "held" AS (
+            SELECT "b"."n", "l"."id" AS "holder" FROM "b"
+            JOIN "leads" AS "l" ON leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("b"."k")
+            WHERE "b"."is_lead" AND "b"."k" IS NOT NULL
+        ),
+        "marked" AS (
+            SELECT "b".*, "b"."id" IN (SELECT "id" FROM "ins") AS "stored", "held"."holder"
+            FROM "b" LEFT JOIN "held" ON "held"."n" = "b"."n"
+        )
+        INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
+            "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
+        SELECT "id", "t", "k", "r", "body", "truncated",
+            CASE WHEN NOT "is_lead" THEN 'invalid' WHEN "stored" THEN 'stored'
+                WHEN "holder" IS NOT NULL THEN 'duplicate' ELSE 'failed' END,
+            CASE WHEN NOT "is_lead" THEN NULL WHEN "stored" THEN "id" ELSE "holder" END,
+            "client_ip", "content_type", "user_agent", "forwarded_for",
+            CASE WHEN NOT "is_lead" THEN "body_error" WHEN NOT "stored" AND "holder" IS NULL THEN '\(Self.unlinkedNote)' END
+        FROM "marked" ORDER BY "n"
+        RETURNING "id", "outcome", "lead_id"
+        """
+
+    let items: [IntakeItem]
+
+    func makeBindings() throws -> PostgresBindings {
+        let submissions = self.items.map(\.submission)
+        let leads = self.items.map { item -> NormalizedLead? in
+            if case .lead(let lead) = item.interpretation { return lead }
+            return nil
+        }
+        func header(_ value: (SubmissionHeaders) -> String?) -> NullableArray<String> {
+            NullableArray(submissions.map { value($0.headers) })
+        }
+        var bindings = PostgresBindings(capacity: 27)
+        bindings.append(submissions.map(\.idText))
+        bindings.append(submissions.map(\.receivedAt))
+        bindings.append(leads.map { $0 != nil })
+        for field in LeadField.allCases {
+            bindings.append(NullableArray(leads.map { $0?[field] }))
+        }
+        bindings.append(header(\.idempotencyKey))
+        bindings.append(header(\.requestID))
+        bindings.append(NullableArray(leads.map { $0?.extra }))
+        bindings.append(submissions.map { ByteBuffer(bytes: $0.body) })
+        bindings.append(submissions.map(\.truncated))
+        bindings.append(header(\.contentType))
+        bindings.append(header(\.userAgent))
+        bindings.append(header(\.forwardedFor))
+        bindings.append(NullableArray(submissions.map(\.clientAddress)))
+        bindings.append(NullableArray(submissions.map(\.bodyError)))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (String, String, String?) {
+        try row.decode((String, String, String?).self)
+    }
+}
+
+/// Links the raw rows of a batch whose key another lead holds: they become duplicates of that lead.
+struct LinkDuplicatesStatement: PostgresPreparedStatement {
+    typealias Row = (String, String)
+
+    static let sql = """
+        UPDATE "leads_raw" AS "r" SET "outcome" = 'duplicate', "lead_id" = "l"."id", "error" = NULL
+        FROM "leads" AS "l"
+        WHERE "r"."id" = ANY($1::text[]) AND leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("r"."idempotency_key")
+        RETURNING "r"."id", "l"."id"
+        """
+
+    let ids: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(self.ids)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (String, String) {
+        try row.decode((String, String).self)
+    }
+}

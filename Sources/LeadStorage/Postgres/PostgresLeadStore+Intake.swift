@@ -17,8 +17,10 @@ extension PostgresLeadStore {
     /// request, so that only that lead fails (its request kept as `failed`) and its batch-mates are stored.
     static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {
         do {
-            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
-                try await IntakeWriter.recordBatch(items.map { ($0.submission, $0.interpretation) }, in: transaction)
+            return try await self.perform(client: client, deadline: deadline) { client in
+                try await client.withConnection { connection in
+                    try await Self.writeBatch(items, on: connection, logger: logger)
+                }
             }
         } catch let error as PSQLError where error.serverInfo != nil {
             logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.databaseMessage)"])
@@ -36,6 +38,31 @@ extension PostgresLeadStore {
     public func recordIfAbsent(_ submission: RawSubmission) async throws -> IntakeResult? {
         try await self.writeTransaction { transaction in
             try await IntakeWriter.recordIfAbsent(submission, in: transaction, logger: self.logger)
+        }
+    }
+
+    /// The batch in one statement (`InsertBatchStatement`), then one more only when some keys were already held.
+    static func writeBatch(_ items: [IntakeItem], on connection: PostgresConnection, logger: Logger) async throws -> [IntakeResult] {
+        var outcomes: [String: (outcome: IntakeOutcome, leadID: String?)] = [:]
+        var unlinked: [String] = []
+        for try await (id, outcome, leadID) in try await connection.execute(InsertBatchStatement(items: items), logger: logger) {
+            let outcome = IntakeOutcome(rawValue: outcome) ?? .failed
+            outcomes[id] = (outcome, leadID)
+            if outcome == .failed { unlinked.append(id) }
+        }
+        if !unlinked.isEmpty {
+            for try await (id, leadID) in try await connection.execute(LinkDuplicatesStatement(ids: unlinked), logger: logger) {
+                outcomes[id] = (.duplicate, leadID)
+            }
+        }
+        return items.map { item in
+            let id = item.submission.idText
+            if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
+            switch outcomes[id] {
+            case (.stored, _)?: return .stored(leadID: id)
+            case (.duplicate, let leadID?)?: return .duplicate(leadID: leadID)
+            default: return .failed(leadID: id)
+            }
         }
     }
 
