@@ -81,11 +81,13 @@ struct InsertRawsStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
-/// Live intake's batch in one statement and one round trip: the leads, then every raw row with its outcome; a key
-/// held by a lead committed earlier makes a duplicate of it. Only a key whose holder the statement cannot see (taken
-/// earlier in the same batch, or by a transaction that committed while the insert waited) is written `failed` with a
-/// note and linked by `LinkDuplicatesStatement` right after, which sees the holder. Should leadcrm stop in between,
-/// the row stays `failed`, and `leadcrm replay` links it.
+/// Live intake's batch in one statement and one round trip: the leads, then every raw row with its outcome. A row
+/// whose key another lead holds is written `failed` with a note and linked by `linkDuplicates` right after, in a
+/// statement that sees the holder (committed by then: the insert waited for it). Should leadcrm stop in between, the
+/// row stays `failed`, and `leadcrm replay` links it.
+///
+/// The statement never reads `leads` by key itself: a prepared statement keeps its first plan, and a plan made
+/// while the table was small would scan it whole once it is large. The conflict check is the unique index's.
 struct InsertBatchStatement: PostgresPreparedStatement {
     typealias Row = (String, String, String?)
 
@@ -111,14 +113,8 @@ struct InsertBatchStatement: PostgresPreparedStatement {
             ON CONFLICT DO NOTHING
             RETURNING "id"
         ),
-        "held" AS (
-            SELECT "b"."n", "l"."id" AS "holder" FROM "b"
-            JOIN "leads" AS "l" ON leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("b"."k")
-            WHERE "b"."is_lead" AND "b"."k" IS NOT NULL
-        ),
         "marked" AS (
-            SELECT "b".*, "b"."id" IN (SELECT "id" FROM "ins") AS "stored", "held"."holder"
-            FROM "b" LEFT JOIN "held" ON "held"."n" = "b"."n"
+            SELECT "b".*, "b"."id" IN (SELECT "id" FROM "ins") AS "stored", NULL::text AS "holder" FROM "b"
         )
         INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
             "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
@@ -165,29 +161,5 @@ struct InsertBatchStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> (String, String, String?) {
         try row.decode((String, String, String?).self)
-    }
-}
-
-/// Links the raw rows of a batch whose key another lead holds: they become duplicates of that lead.
-struct LinkDuplicatesStatement: PostgresPreparedStatement {
-    typealias Row = (String, String)
-
-    static let sql = """
-        UPDATE "leads_raw" AS "r" SET "outcome" = 'duplicate', "lead_id" = "l"."id", "error" = NULL
-        FROM "leads" AS "l"
-        WHERE "r"."id" = ANY($1::text[]) AND leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("r"."idempotency_key")
-        RETURNING "r"."id", "l"."id"
-        """
-
-    let ids: [String]
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(self.ids)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> (String, String) {
-        try row.decode((String, String).self)
     }
 }

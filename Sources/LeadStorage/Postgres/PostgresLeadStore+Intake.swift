@@ -51,7 +51,7 @@ extension PostgresLeadStore {
             if outcome == .failed { unlinked.append(id) }
         }
         if !unlinked.isEmpty {
-            for try await (id, leadID) in try await connection.execute(LinkDuplicatesStatement(ids: unlinked), logger: logger) {
+            for (id, leadID) in try await Self.linkDuplicates(unlinked, on: connection, logger: logger) {
                 outcomes[id] = (.duplicate, leadID)
             }
         }
@@ -64,6 +64,23 @@ extension PostgresLeadStore {
             default: return .failed(leadID: id)
             }
         }
+    }
+
+    /// Links raw rows whose key another lead holds: they become duplicates of it. Not prepared, so that each run is
+    /// planned for the table as it is now (an index lookup per key).
+    static func linkDuplicates(_ ids: [String], on connection: PostgresConnection, logger: Logger) async throws -> [(String, String)] {
+        let rows = try await connection.query(
+            """
+            UPDATE "leads_raw" AS "r" SET "outcome" = 'duplicate', "lead_id" = "l"."id", "error" = NULL
+            FROM "leads" AS "l"
+            WHERE "r"."id" = ANY(\(ids)) AND leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("r"."idempotency_key")
+            RETURNING "r"."id", "l"."id"
+            """,
+            logger: logger
+        )
+        var linked: [(String, String)] = []
+        for try await pair in rows.decode((String, String).self) { linked.append(pair) }
+        return linked
     }
 
     /// Writes requests from the spool in one transaction, each once; returns how many were new. If the database
