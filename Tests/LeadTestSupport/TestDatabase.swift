@@ -135,6 +135,11 @@ public struct TestDatabase: Sendable {
             ])
         }
     }
+
+    /// Undoes `breakLeadInserts`.
+    public func restoreLeadInserts() async throws {
+        try await self.execute(["DROP TRIGGER leadcrm_test_refuse_lead" + (self.backend == .postgres ? " ON leads" : "")])
+    }
 }
 
 public enum TestDatabaseError: Error {
