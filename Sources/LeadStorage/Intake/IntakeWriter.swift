@@ -86,9 +86,19 @@ enum IntakeWriter {
 
     /// Writes requests that were acknowledged from the spool as one batch, leaving out those already written (by an
     /// earlier drain, or by the original attempt that committed after its deadline). Returns how many were written.
-    static func recordBatchIfAbsent(_ submissions: [RawSubmission], in transaction: some LeadTransaction) async throws -> Int {
+    ///
+    /// A request already written as `failed` (its write reached the database but the database went away before the
+    /// duplicate was linked, so the sender was answered from the spool) is finished here, as replay would.
+    static func recordBatchIfAbsent(
+        _ submissions: [RawSubmission],
+        in transaction: some LeadTransaction,
+        logger: Logger
+    ) async throws -> Int {
         let present = try await transaction.existingRaws(ids: submissions.map(\.idText))
-        let missing = submissions.filter { !present.contains($0.idText) }
+        for submission in submissions where present[submission.idText] == .failed {
+            _ = try await self.replay(StoredSubmission(failed: submission), in: transaction, logger: logger)
+        }
+        let missing = submissions.filter { present[$0.idText] == nil }
         guard !missing.isEmpty else { return 0 }
         _ = try await self.recordBatch(missing.map { ($0, SubmissionInterpretation(of: $0)) }, in: transaction)
         return missing.count
@@ -200,6 +210,23 @@ enum IntakeWriter {
     private static func rejection(of interpretation: SubmissionInterpretation) -> IntakeRejection {
         if case .rejected(let rejection) = interpretation { return rejection }
         return .invalidJSON
+    }
+}
+
+extension StoredSubmission {
+    /// A journaled request as its `failed` raw row reads.
+    init(failed submission: RawSubmission) {
+        self.init(
+            id: submission.idText,
+            receivedAt: submission.receivedAt,
+            body: submission.body,
+            truncated: submission.truncated,
+            headers: submission.headers,
+            clientAddress: submission.clientAddress,
+            outcome: .failed,
+            leadID: nil,
+            error: submission.bodyError
+        )
     }
 }
 

@@ -28,8 +28,8 @@ protocol LeadTransaction {
     /// Which of `ids` exist as leads, and which lead holds each of `keys`.
     func existingLeads(ids: [String], keys: [String]) async throws -> (ids: Set<String>, byKey: [String: String])
     func insertRaws(_ rows: [RawRow]) async throws
-    /// Which of these raw row ids are already in the database.
-    func existingRaws(ids: [String]) async throws -> Set<String>
+    /// Which of these raw row ids are already in the database, with their outcomes.
+    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome]
 
     func savepoint() async throws
     func rollbackToSavepoint() async throws

@@ -81,10 +81,9 @@ struct InsertRawsStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
-/// Live intake's batch in one statement and one round trip: the leads, then every raw row with its outcome. A row
-/// whose key another lead holds is written `failed` with a note and linked by `linkDuplicates` right after, in a
-/// statement that sees the holder (committed by then: the insert waited for it). Should leadcrm stop in between, the
-/// row stays `failed`, and `leadcrm replay` links it.
+/// Live intake's batch in one statement: the leads, then every raw row with its outcome. A row whose key another
+/// lead holds is written `failed` with a note and linked by `linkDuplicates` right after, in a statement that sees
+/// the holder (committed by then: the insert waited for it), in the same transaction.
 ///
 /// The statement never reads `leads` by key itself: a prepared statement keeps its first plan, and a plan made
 /// while the table was small would scan it whole once it is large. The conflict check is the unique index's.

@@ -17,10 +17,10 @@ extension PostgresLeadStore {
     /// request, so that only that lead fails (its request kept as `failed`) and its batch-mates are stored.
     static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {
         do {
-            return try await self.perform(client: client, deadline: deadline) { client in
-                try await client.withConnection { connection in
-                    try await Self.writeBatch(items, on: connection, logger: logger)
-                }
+            // An explicit transaction, not the statement's implicit one: a query's rows can be complete before its
+            // implicit commit is, and nothing may be answered before the commit is on disk.
+            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
+                try await Self.writeBatch(items, on: transaction.connection, logger: logger)
             }
         } catch let error as PSQLError where error.serverInfo != nil {
             logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.databaseMessage)"])
@@ -41,7 +41,8 @@ extension PostgresLeadStore {
         }
     }
 
-    /// The batch in one statement (`InsertBatchStatement`), then one more only when some keys were already held.
+    /// The batch in one statement (`InsertBatchStatement`), then one more only when some keys were already held;
+    /// the caller wraps them in a transaction.
     static func writeBatch(_ items: [IntakeItem], on connection: PostgresConnection, logger: Logger) async throws -> [IntakeResult] {
         var outcomes: [String: (outcome: IntakeOutcome, leadID: String?)] = [:]
         var unlinked: [String] = []
@@ -88,7 +89,7 @@ extension PostgresLeadStore {
     public func recordBatchIfAbsent(_ submissions: [RawSubmission]) async throws -> Int {
         do {
             return try await self.writeTransaction { transaction in
-                try await IntakeWriter.recordBatchIfAbsent(submissions, in: transaction)
+                try await IntakeWriter.recordBatchIfAbsent(submissions, in: transaction, logger: self.logger)
             }
         } catch let error as PSQLError where error.serverInfo != nil {
             var written = 0

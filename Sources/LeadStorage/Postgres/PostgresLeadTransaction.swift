@@ -38,10 +38,13 @@ struct PostgresLeadTransaction: LeadTransaction {
         _ = try await self.connection.execute(InsertRawsStatement(rows: rows), logger: self.logger)
     }
 
-    func existingRaws(ids: [String]) async throws -> Set<String> {
-        let rows = try await self.connection.query(#"SELECT "id" FROM "leads_raw" WHERE "id" = ANY(\#(ids))"#, logger: self.logger)
-        var found: Set<String> = []
-        for try await id in rows.decode(String.self) { found.insert(id) }
+    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome] {
+        let rows = try await self.connection.query(
+            #"SELECT "id", "outcome" FROM "leads_raw" WHERE "id" = ANY(\#(ids))"#,
+            logger: self.logger
+        )
+        var found: [String: IntakeOutcome] = [:]
+        for try await (id, outcome) in rows.decode((String, String).self) { found[id] = IntakeOutcome(rawValue: outcome) ?? .failed }
         return found
     }
 

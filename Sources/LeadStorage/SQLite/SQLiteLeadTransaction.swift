@@ -58,9 +58,17 @@ struct SQLiteLeadTransaction: LeadTransaction {
         )
     }
 
-    func existingRaws(ids: [String]) async throws -> Set<String> {
-        let rows = try await self.database.rows(#"SELECT "id" FROM "leads_raw" WHERE "id" IN (\#(Self.list(ids.count)))"#, ids.map { .text($0) })
-        return Set(rows.compactMap { $0.column("id")?.text })
+    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome] {
+        let rows = try await self.database.rows(
+            #"SELECT "id", "outcome" FROM "leads_raw" WHERE "id" IN (\#(Self.list(ids.count)))"#,
+            ids.map { .text($0) }
+        )
+        var found: [String: IntakeOutcome] = [:]
+        for row in rows {
+            guard let id = row.column("id")?.text else { continue }
+            found[id] = row.column("outcome")?.text.flatMap(IntakeOutcome.init(rawValue:)) ?? .failed
+        }
+        return found
     }
 
     static func list(_ count: Int) -> String {
