@@ -316,16 +316,7 @@ def running_server(binary, database, workdir, name, env=None, started_by="crash-
 
 def get_status(port, path, timeout):
     """The status of GET `path` on 127.0.0.1:`port`, or None when there was no answer."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        connection.close()
+    return get_json(port, path, timeout)[0]
 
 
 def get_json(port, path, timeout):

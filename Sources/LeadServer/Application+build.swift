@@ -1,6 +1,7 @@
 import Hummingbird
 import LeadCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the leadcrm application for a configuration: opens its store, adds the routes, and migrates the database
@@ -19,7 +20,7 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
         server: .http1(
             configuration: .init(
                 additionalChannelHandlers: [ConnectionCloseHandler()],
-                idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds))
+                idleTimeout: TimeAmount(configuration.idleTimeout)
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

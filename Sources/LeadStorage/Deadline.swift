@@ -28,10 +28,7 @@ func withDeadline<T: Sendable>(
             }
             // A timer on an event loop, not a sleeping task: cheaper, and a cancelled sleep would hold its memory
             // until its deadline.
-            let (seconds, attoseconds) = duration.components
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
-                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            ) {
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(duration)) {
                 race.finish(.failure(DeadlineExceeded()))
                 work.cancel()
             }

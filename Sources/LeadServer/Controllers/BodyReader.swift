@@ -35,6 +35,7 @@ struct BodyReader: Sendable {
             }
         }
         defer { timer?.cancel() }
+        var failure: (any Error)?
         do {
             for try await chunk in request.body {
                 let room = self.limit - body.bytes.count
@@ -45,17 +46,15 @@ struct BodyReader: Sendable {
                 }
                 body.bytes.append(contentsOf: chunk.readableBytesView)
             }
-            if expired.hasFired {
-                body.error = "the body did not arrive within \(self.timeout)"
-                body.timedOut = true
-            }
         } catch {
-            if expired.hasFired {
-                body.error = "the body did not arrive within \(self.timeout)"
-                body.timedOut = true
-            } else {
-                body.error = "the body ended early: \(error)"
-            }
+            failure = error
+        }
+        // Closing the input at the deadline ends the body either way: normally or with an error.
+        if expired.hasFired {
+            body.error = "the body did not arrive within \(self.timeout)"
+            body.timedOut = true
+        } else if let failure {
+            body.error = "the body ended early: \(failure)"
         }
         return body
     }
@@ -66,12 +65,5 @@ struct BodyReader: Sendable {
 
         func fire() { self.fired.store(true, ordering: .releasing) }
         var hasFired: Bool { self.fired.load(ordering: .acquiring) }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -78,10 +78,14 @@ public final class PostgresLeadStore: LeadStore {
         }
     }
 
-    /// Marks the database away (intake fails at once) or back.
-    public func setOutage(_ down: Bool) {
-        self.outageSignal.isDown = down
+    /// Marks the database away (intake fails at once) or back; `true` when that changed the mark.
+    @discardableResult
+    public func setOutage(_ down: Bool) -> Bool {
+        self.outageSignal.set(down)
     }
+
+    /// The database is marked away.
+    public var isMarkedDown: Bool { self.outageSignal.isDown }
 
     public func checkHealth() async throws {
         try await self.checkHealth(deadline: self.deadline)
@@ -98,8 +102,10 @@ public final class PostgresLeadStore: LeadStore {
 final class OutageSignal: Sendable {
     private let down = Atomic<Bool>(false)
 
-    var isDown: Bool {
-        get { self.down.load(ordering: .acquiring) }
-        set { self.down.store(newValue, ordering: .releasing) }
+    var isDown: Bool { self.down.load(ordering: .acquiring) }
+
+    /// Sets the mark; `true` when it was different before.
+    func set(_ down: Bool) -> Bool {
+        self.down.exchange(down, ordering: .acquiringAndReleasing) != down
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import LeadCore
 import Logging
-import Synchronization
 
 /// PostgreSQL with a local spool in front: while the database is unreachable or too slow, requests are kept in the
 /// spool's fsynced journal and answered `202`; `SpoolDrainer` moves them into the database when it is back.
@@ -13,28 +12,25 @@ public final class SpoolingLeadStore: LeadStore {
     public let database: PostgresLeadStore
     public let spool: Spool
     let logger: Logger
-    /// Down until the database has answered (and been migrated) once; down again after a failed request.
-    let databaseDown = Atomic<Bool>(true)
 
     public init(database: PostgresLeadStore, spool: Spool, logger: Logger) {
         self.database = database
         self.spool = spool
         self.logger = logger
+        // Down until the database has answered (and been migrated) once; down again after a failed request.
         database.setOutage(true)
     }
 
-    public var isDatabaseDown: Bool { self.databaseDown.load(ordering: .acquiring) }
+    public var isDatabaseDown: Bool { self.database.isMarkedDown }
 
     func markDatabaseDown(_ reason: String) {
-        self.database.setOutage(true)
-        if !self.databaseDown.exchange(true, ordering: .acquiringAndReleasing) {
+        if self.database.setOutage(true) {
             self.logger.warning("database unavailable; keeping requests in the local spool", metadata: ["error": "\(reason)"])
         }
     }
 
     func markDatabaseUp() {
-        self.database.setOutage(false)
-        if self.databaseDown.exchange(false, ordering: .acquiringAndReleasing) {
+        if self.database.setOutage(false) {
             self.logger.notice("database available; intake writes to it again", metadata: ["spool.entries": "\(self.spool.pendingCount)"])
         }
     }
