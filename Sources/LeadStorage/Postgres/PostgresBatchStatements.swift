@@ -81,51 +81,15 @@ struct InsertRawsStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
-/// Live intake's batch in one statement: the leads, then every raw row with its outcome. A row whose key another
-/// lead holds is written `failed` with a note and linked by `linkDuplicates` right after, in a statement that sees
-/// the holder (committed by then: the insert waited for it), in the same transaction.
-///
-/// The statement never reads `leads` by key itself: a prepared statement keeps its first plan, and a plan made
-/// while the table was small would scan it whole once it is large. The conflict check is the unique index's.
-struct InsertBatchStatement: PostgresPreparedStatement {
-    typealias Row = (String, String, String?)
+/// Live intake's batch in one round trip: `CALL leadcrm_intake_batch(...)` (migration 4) writes the leads and every
+/// raw row with its outcome, links duplicates, and commits before it answers. It must run outside a transaction
+/// block. Its one row holds, per raw row, the id, the outcome and the lead id (`''` for none).
+struct IntakeBatchCall: PostgresPreparedStatement {
+    typealias Row = ([String], [String], [String])
 
-    static let unlinkedNote = "its key is held by another lead; linking it"
-
-    static let sql = """
-        WITH "b" AS (
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[],
-                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bytea[], $22::bool[], $23::text[],
-                $24::text[], $25::text[], $26::text[], $27::text[])
-                WITH ORDINALITY AS "b"("id", "t", "is_lead", "click_id", "country", "creo", "description", "domain", "email",
-                "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", "extra", "body",
-                "truncated", "content_type", "user_agent", "forwarded_for", "client_ip", "body_error", "n")
-        ),
-        "ins" AS (
-            INSERT INTO "leads" ("id", "created_at", "updated_at", "click_id", "country", "creo", "description", "domain",
-                "email", "first_name", "last_name", "ip", "lang", "marker", "offer", "phone", "sourcetype",
-                "idempotency_key", "x_request_id", "status", "extra")
-            SELECT "id", "t", "t", "click_id", "country", "creo", "description", "domain", "email", "first_name", "last_name",
-                "ip", "lang", "marker", "offer", "phone", "sourcetype", "k", "r", 'new', "extra"::jsonb
-            FROM "b" WHERE "is_lead" ORDER BY "n"
-            ON CONFLICT DO NOTHING
-            RETURNING "id"
-        ),
-        "marked" AS (
-            SELECT "b".*, "b"."id" IN (SELECT "id" FROM "ins") AS "stored", NULL::text AS "holder" FROM "b"
-        )
-        INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
-            "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
-        SELECT "id", "t", "k", "r", "body", "truncated",
-            CASE WHEN NOT "is_lead" THEN 'invalid' WHEN "stored" THEN 'stored'
-                WHEN "holder" IS NOT NULL THEN 'duplicate' ELSE 'failed' END,
-            CASE WHEN NOT "is_lead" THEN NULL WHEN "stored" THEN "id" ELSE "holder" END,
-            "client_ip", "content_type", "user_agent", "forwarded_for",
-            CASE WHEN NOT "is_lead" THEN "body_error" WHEN NOT "stored" AND "holder" IS NULL THEN '\(Self.unlinkedNote)' END
-        FROM "marked" ORDER BY "n"
-        RETURNING "id", "outcome", "lead_id"
-        """
+    static let sql =
+        "CALL leadcrm_intake_batch(" + (1...27).map { "$\($0)" }.joined(separator: ", ")
+        + ", NULL::text[], NULL::text[], NULL::text[])"
 
     let items: [IntakeItem]
 
@@ -158,7 +122,7 @@ struct InsertBatchStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> (String, String, String?) {
-        try row.decode((String, String, String?).self)
+    func decodeRow(_ row: PostgresRow) throws -> ([String], [String], [String]) {
+        try row.decode(([String], [String], [String]).self)
     }
 }

@@ -13,14 +13,15 @@ extension PostgresLeadStore {
         try await Self.writeBatch(items, client: self.client, deadline: self.deadline, logger: self.logger)
     }
 
-    /// One transaction for a whole batch; if a lead in it cannot be inserted, the batch is written again request by
-    /// request, so that only that lead fails (its request kept as `failed`) and its batch-mates are stored.
+    /// One transaction for a whole batch (`IntakeBatchCall`, one round trip); if a lead in it cannot be inserted,
+    /// the batch is written again request by request, so that only that lead fails (its request kept as `failed`)
+    /// and its batch-mates are stored.
     static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {
         do {
-            // An explicit transaction, not the statement's implicit one: a query's rows can be complete before its
-            // implicit commit is, and nothing may be answered before the commit is on disk.
-            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
-                try await Self.writeBatch(items, on: transaction.connection, logger: logger)
+            return try await Self.perform(client: client, deadline: deadline) { client in
+                try await client.withConnection { connection in
+                    try await Self.writeBatch(items, on: connection, logger: logger)
+                }
             }
         } catch let error as PSQLError where error.serverInfo != nil {
             logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.databaseMessage)"])
@@ -41,19 +42,13 @@ extension PostgresLeadStore {
         }
     }
 
-    /// The batch in one statement (`InsertBatchStatement`), then one more only when some keys were already held;
-    /// the caller wraps them in a transaction.
+    /// Calls the batch procedure, which commits before it answers, and maps its answer to each request's result.
     static func writeBatch(_ items: [IntakeItem], on connection: PostgresConnection, logger: Logger) async throws -> [IntakeResult] {
-        var outcomes: [String: (outcome: IntakeOutcome, leadID: String?)] = [:]
-        var unlinked: [String] = []
-        for try await (id, outcome, leadID) in try await connection.execute(InsertBatchStatement(items: items), logger: logger) {
-            let outcome = IntakeOutcome(rawValue: outcome) ?? .failed
-            outcomes[id] = (outcome, leadID)
-            if outcome == .failed { unlinked.append(id) }
-        }
-        if !unlinked.isEmpty {
-            for (id, leadID) in try await Self.linkDuplicates(unlinked, on: connection, logger: logger) {
-                outcomes[id] = (.duplicate, leadID)
+        var outcomes: [String: (outcome: IntakeOutcome, leadID: String)] = [:]
+        outcomes.reserveCapacity(items.count)
+        for try await (ids, kinds, leadIDs) in try await connection.execute(IntakeBatchCall(items: items), logger: logger) {
+            for (id, (kind, leadID)) in zip(ids, zip(kinds, leadIDs)) {
+                outcomes[id] = (IntakeOutcome(rawValue: kind) ?? .failed, leadID)
             }
         }
         return items.map { item in
@@ -61,27 +56,10 @@ extension PostgresLeadStore {
             if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
             switch outcomes[id] {
             case (.stored, _)?: return .stored(leadID: id)
-            case (.duplicate, let leadID?)?: return .duplicate(leadID: leadID)
+            case (.duplicate, let leadID)? where !leadID.isEmpty: return .duplicate(leadID: leadID)
             default: return .failed(leadID: id)
             }
         }
-    }
-
-    /// Links raw rows whose key another lead holds: they become duplicates of it. Not prepared, so that each run is
-    /// planned for the table as it is now (an index lookup per key).
-    static func linkDuplicates(_ ids: [String], on connection: PostgresConnection, logger: Logger) async throws -> [(String, String)] {
-        let rows = try await connection.query(
-            """
-            UPDATE "leads_raw" AS "r" SET "outcome" = 'duplicate', "lead_id" = "l"."id", "error" = NULL
-            FROM "leads" AS "l"
-            WHERE "r"."id" = ANY(\(ids)) AND leadcrm_key_digest("l"."idempotency_key") = leadcrm_key_digest("r"."idempotency_key")
-            RETURNING "r"."id", "l"."id"
-            """,
-            logger: logger
-        )
-        var linked: [(String, String)] = []
-        for try await pair in rows.decode((String, String).self) { linked.append(pair) }
-        return linked
     }
 
     /// Writes requests from the spool in one transaction, each once; returns how many were new. If the database
