@@ -31,7 +31,7 @@ POSTGRES_URL_VARIABLE = "LEADCRM_TEST_DATABASE_URL"
 LEADCRM_SETTINGS = (
     "DATABASE_URL", "PORT", "HOST", "LOG_LEVEL", "APP_ENV", "NODE_ENV", "MAX_BODY_BYTES", "CORS_ORIGINS",
     "DATABASE_TIMEOUT_MS", "MIGRATE_ON_START", "TRUSTED_PROXIES", "BODY_TIMEOUT_MS", "IDLE_TIMEOUT_S",
-    "SPOOL_DIR", "SPOOL_MAX_BYTES",
+    "SPOOL_DIR", "SPOOL_MAX_BYTES", "LEAD_STATUSES", "INTAKE_AUTH",
 )
 # URL parameters libpq understands; leadcrm's own (schema, connection_limit, ...) must not reach psql.
 LIBPQ_PARAMETERS = {"sslmode", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name"}

@@ -13,7 +13,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
 
 /// Builds the application around a store that is already open; tests use it with the store of their clean database.
 public func buildApplication(_ configuration: AppConfiguration, bootstrap: StoreBootstrap, logger: Logger) -> some ApplicationProtocol {
-    let router = buildRouter(configuration, store: bootstrap.store, logger: logger)
+    let router = buildRouter(configuration, store: bootstrap.store, crm: bootstrap.crm, logger: logger)
     var app = Application(
         router: router,
         // Idle keep-alive connections are closed so that abandoned clients do not pile up.
@@ -43,7 +43,7 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
 
 /// The routes and middleware. Order matters: the log line sees the final status, and CORS headers are added to
 /// error responses too.
-func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, logger: Logger) -> Router<LeadRequestContext> {
+func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: any CRMStore, logger: Logger) -> Router<LeadRequestContext> {
     let router = Router(context: LeadRequestContext.self)
     router.addMiddleware {
         RequestLogMiddleware(logger: logger)
@@ -53,8 +53,17 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, logger
     IntakeController(
         store: store,
         bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
-        trustedProxies: configuration.trustedProxies
+        trustedProxies: configuration.trustedProxies,
+        tokens: configuration.intakeRequiresToken ? crm : nil
     ).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
+    CRMController(crm: crm, statuses: configuration.leadStatuses, logger: logger).addRoutes(to: router)
+    router.get("/openapi.json") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+        )
+    }
     return router
 }

@@ -7,12 +7,15 @@ import ServiceLifecycle
 /// SQLite file that closes on shutdown).
 public struct StoreBootstrap: Sendable {
     public let store: any LeadStore
+    /// The CRM on the same database.
+    public let crm: any CRMStore
     public let services: [any Service]
     /// The server waits for the database before it listens; a spooling store listens at once instead.
     public let waitsForDatabase: Bool
 
-    public init(store: any LeadStore, services: [any Service], waitsForDatabase: Bool = true) {
+    public init(store: any LeadStore, crm: (any CRMStore)? = nil, services: [any Service], waitsForDatabase: Bool = true) {
         self.store = store
+        self.crm = crm ?? SQLCRMStore(behind: store) ?? NoCRMStore()
         self.services = services
         self.waitsForDatabase = waitsForDatabase
     }
@@ -91,4 +94,27 @@ extension StoreBootstrap {
             }
         }
     }
+}
+
+/// The CRM of an intake store that has no database of its own (a wrapper in tests): every call is `unavailable`.
+struct NoCRMStore: CRMStore {
+    func fail<T>() throws -> T { throw LeadStoreError.unavailable("this store has no CRM") }
+
+    func createUser(name: String, role: Role) async throws -> User { try self.fail() }
+    func users() async throws -> [User] { try self.fail() }
+    func user(named name: String) async throws -> User? { try self.fail() }
+    func user(id: Int) async throws -> User? { try self.fail() }
+    func addToken(id: String, userID: Int, secretDigest: [UInt8]) async throws { throw LeadStoreError.unavailable("this store has no CRM") }
+    func token(id: String) async throws -> StoredToken? { try self.fail() }
+    func tokens(userID: Int?) async throws -> [StoredToken] { try self.fail() }
+    func revokeToken(id: String) async throws -> Bool { try self.fail() }
+    func leads(matching filter: LeadFilter, order: ListOrder, after cursor: PageCursor?, limit: Int) async throws -> [LeadRecord] { try self.fail() }
+    func leadRecord(id: String) async throws -> LeadRecord? { try self.fail() }
+    func submissionRecords(forLead id: String) async throws -> [SubmissionRecord] { try self.fail() }
+    func submissionRecords(outcome: IntakeOutcome?, order: ListOrder, after cursor: PageCursor?, limit: Int) async throws -> [SubmissionRecord] {
+        try self.fail()
+    }
+    func updateLead(id: String, change: LeadChange, expectedRevision: Int?, actor: User) async throws -> LeadUpdateResult { try self.fail() }
+    func events(forLead id: String) async throws -> [LeadEvent]? { try self.fail() }
+    func eraseLead(id: String, actor: User) async throws -> LeadRecord? { try self.fail() }
 }

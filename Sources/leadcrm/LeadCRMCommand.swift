@@ -29,9 +29,13 @@ struct LeadCRMCommand: AsyncParsableCommand {
               SPOOL_DIR            journal for PostgreSQL outages
                                    (./data/spool; off disables it)
               SPOOL_MAX_BYTES      the journal's size limit (1gb)
+              LEAD_STATUSES        statuses a lead may have
+                                   (new,in_work,converted,rejected)
+              INTAKE_AUTH          open, or required: POST /api/lead needs a
+                                   token (open)
 
             A bad setting stops leadcrm with one line naming it, exit status 2.
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, ReplayCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, ReplayCommand.self, UserCommand.self, TokenCommand.self]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeadServer
+import LeadStorage
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +26,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             logger.info("database is up to date")
         } catch {
-            SettingsOptions.fail("migration failed: \(error)")
+            SettingsOptions.fail("migration failed: \(operatorDescription(of: error))")
             throw ExitCode(1)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LeadCore
 import LeadServer
+import LeadStorage
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,7 +56,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             print(Self.report(summary, dryRun: dryRun))
         } catch {
-            SettingsOptions.fail("replay failed: \(error)")
+            SettingsOptions.fail("replay failed: \(operatorDescription(of: error))")
             throw ExitCode(1)
         }
     }

@@ -35,6 +35,12 @@ public struct AppConfiguration: Sendable {
     public var spool: Spool.Configuration?
     /// Proxies whose `X-Forwarded-For` names the client address.
     public var trustedProxies: TrustedProxies
+    /// The statuses a lead may be given (`LEAD_STATUSES`); `new`, what intake writes, is always one of them.
+    public var leadStatuses: [String] = AppConfiguration.defaultLeadStatuses
+    /// `INTAKE_AUTH=required`: `POST /api/lead` needs a token of any role.
+    public var intakeRequiresToken = false
+
+    public static let defaultLeadStatuses = ["new", "in_work", "converted", "rejected"]
 
     public static let defaultSQLitePath = "./data/leadcrm.sqlite"
     public static let defaultSpoolDirectory = "./data/spool"
@@ -93,6 +99,8 @@ public struct AppConfiguration: Sendable {
         }
         self.trustedProxies = try reader.trustedProxies() ?? self.trustedProxies
         self.spool = try reader.spool()
+        self.leadStatuses = try reader.leadStatuses() ?? self.leadStatuses
+        self.intakeRequiresToken = try reader.intakeAuth() ?? self.intakeRequiresToken
     }
 
     /// Merges the sources by precedence: flags over the process environment over the `.env` file.
@@ -168,6 +176,33 @@ struct SettingReader {
                 )
             }
             return level
+        }
+    }
+
+    /// `LEAD_STATUSES`: comma-separated, each a short word (letters, digits, `_`, `-`), `new` among them.
+    func leadStatuses() throws(ConfigurationError) -> [String]? {
+        guard let text = self.text("LEAD_STATUSES") else { return nil }
+        let statuses = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wellFormed = statuses.allSatisfy { status in
+            !status.isEmpty && status.count <= 64
+                && status.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+        }
+        guard wellFormed, statuses.contains("new"), Set(statuses).count == statuses.count else {
+            throw ConfigurationError(
+                setting: "LEAD_STATUSES",
+                message: "\"\(text)\" is not a comma-separated list of distinct statuses (letters, digits, _ and -) that includes new"
+            )
+        }
+        return statuses
+    }
+
+    /// `INTAKE_AUTH`: `open` (the default) or `required`.
+    func intakeAuth() throws(ConfigurationError) -> Bool? {
+        guard let text = self.text("INTAKE_AUTH")?.lowercased() else { return nil }
+        switch text {
+        case "open": return false
+        case "required": return true
+        default: throw ConfigurationError(setting: "INTAKE_AUTH", message: "\"\(text)\" is not open or required")
         }
     }
 

@@ -15,6 +15,8 @@ struct IntakeController {
     let store: any LeadStore
     let bodyReader: BodyReader
     let trustedProxies: TrustedProxies
+    /// Set with `INTAKE_AUTH=required`: a request needs a token of any role, and one without is not recorded.
+    let tokens: (any CRMStore)?
 
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.post("/api/lead") { request, context in
@@ -24,6 +26,9 @@ struct IntakeController {
 
     func receive(_ request: Request, context: LeadRequestContext) async throws -> Response {
         let receivedAt = Date()
+        if let tokens = self.tokens {
+            _ = try await CRMController.authenticate(request, in: tokens)
+        }
         let body = await self.bodyReader.read(request, channel: context.channel)
         let submission = RawSubmission(
             receivedAt: receivedAt,

@@ -20,6 +20,10 @@ struct ErrorMiddleware: RouterMiddleware {
                 metadata: ["request.id": "\(context.requestID)", "http.path": "\(request.uri.path)", "error": "\(reason)"]
             )
             return JSONResponse.error(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
+        } catch let error as APIError {
+            var members: [(key: String, value: JSONValue)] = [("ok", .bool(false)), ("error", .string(error.code))]
+            if let parameter = error.parameter { members.append(("parameter", .string(parameter))) }
+            return JSONResponse.make(error.status, members, headers: error.headers)
         } catch let error as HTTPError {
             return JSONResponse.error(error.status, Self.code(for: error.status))
         } catch {
@@ -44,4 +48,13 @@ struct ErrorMiddleware: RouterMiddleware {
         default: status.code >= 500 ? "internal_error" : "bad_request"
         }
     }
+}
+
+/// An answer a handler decided on: a status and the contract's error code (and, for a bad query parameter,
+/// its name).
+struct APIError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var parameter: String?
+    var headers: HTTPFields = [:]
 }

@@ -242,3 +242,10 @@ protocol DatabaseErrorDescribing: Error {
 struct LeadStoreInconsistency: Error, CustomStringConvertible {
     let description: String
 }
+
+/// One line about a failure for an operator: the database's own message for a database error (a `PSQLError`
+/// alone only says that something failed).
+public func operatorDescription(of error: any Error) -> String {
+    if let error = error as? any DatabaseErrorDescribing { return error.databaseMessage }
+    return "\(error)"
+}

@@ -17,7 +17,7 @@ extension PostgresLeadStore {
                         date_trunc('milliseconds', \(cursor?.receivedAt)::timestamp + interval '0.5 ms') AS "after_time",
                         \(cursor?.id)::text AS "after_id")
                 SELECT \(unescaped: Self.submissionColumns) FROM "leads_raw", "bounds"
-                WHERE "outcome" = ANY(\(outcomes))
+                WHERE "outcome" = ANY(\(outcomes)) AND "erased_at" IS NULL
                     AND ("bounds"."since" IS NULL OR "createdAt" >= "bounds"."since")
                     AND ("bounds"."until" IS NULL OR "createdAt" < "bounds"."until")
                     AND ("bounds"."after_time" IS NULL OR ("createdAt", "id") > ("bounds"."after_time", "bounds"."after_id"))
@@ -43,7 +43,7 @@ extension PostgresLeadStore {
                     SELECT date_trunc('milliseconds', \(selection.since)::timestamp + interval '0.5 ms') AS "since",
                         date_trunc('milliseconds', \(selection.until)::timestamp + interval '0.5 ms') AS "until")
                 SELECT count(*) FROM "leads_raw", "bounds"
-                WHERE "outcome" = ANY(\(outcomes))
+                WHERE "outcome" = ANY(\(outcomes)) AND "erased_at" IS NULL
                     AND ("bounds"."since" IS NULL OR "createdAt" >= "bounds"."since")
                     AND ("bounds"."until" IS NULL OR "createdAt" < "bounds"."until")
                 """,

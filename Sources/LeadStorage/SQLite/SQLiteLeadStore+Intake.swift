@@ -58,7 +58,7 @@ extension SQLiteLeadStore {
     }
 
     static func condition(for selection: ReplaySelection) -> (String, [SQLiteData]) {
-        var condition = "\"outcome\" IN (\(selection.outcomes.map { _ in "?" }.joined(separator: ", ")))"
+        var condition = "\"outcome\" IN (\(selection.outcomes.map { _ in "?" }.joined(separator: ", "))) AND \"erased_at\" IS NULL"
         var binds = selection.outcomes.map { SQLiteData.text($0.rawValue) }
         if let since = selection.since {
             condition += #" AND "createdAt" >= ?"#
