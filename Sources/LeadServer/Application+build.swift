@@ -58,12 +58,9 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: a
     ).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
     CRMController(crm: crm, statuses: configuration.leadStatuses, logger: logger).addRoutes(to: router)
+    let openAPI = ByteBuffer(string: OpenAPIDocument.json(statuses: configuration.leadStatuses))
     router.get("/openapi.json") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
-        )
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: openAPI))
     }
     return router
 }

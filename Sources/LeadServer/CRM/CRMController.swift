@@ -104,7 +104,7 @@ struct CRMController {
     }
 
     func show(_ id: String) async throws -> Response {
-        guard let record = try await self.crm.leadRecord(id: id) else { throw Self.notFound }
+        guard let record = try await self.crm.leadRecord(id: id), record.erasedAt == nil else { throw Self.notFound }
         let submissions = try await self.crm.submissionRecords(forLead: id)
         return JSONResponse.make(
             .ok,
@@ -168,7 +168,9 @@ struct CRMController {
     }
 
     func erase(id: String, by user: User) async throws -> Response {
-        guard let record = try await self.crm.eraseLead(id: id, actor: user) else { throw Self.notFound }
+        guard let existing = try await self.crm.leadRecord(id: id), existing.erasedAt == nil,
+            let record = try await self.crm.eraseLead(id: id, actor: user)
+        else { throw Self.notFound }
         self.logger.notice("lead erased", metadata: ["lead.id": "\(id)", "user": "\(user.name)"])
         return JSONResponse.make(.ok, [("ok", .bool(true)), ("lead", CRMJSON.lead(record))], headers: [.eTag: Self.eTag(record)])
     }
@@ -309,10 +311,10 @@ struct CRMController {
     }
 }
 
-/// User names: 1–100 characters, no control characters, not only spaces.
+/// User names: 1–100 Unicode scalars (what JSON Schema's `maxLength` counts), no control characters, not only spaces.
 public enum UserName {
     public static func isValid(_ name: String) -> Bool {
-        !name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 100
+        !name.trimmingCharacters(in: .whitespaces).isEmpty && name.unicodeScalars.count <= 100
             && !name.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{0}" }
     }
 }

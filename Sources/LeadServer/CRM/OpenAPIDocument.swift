@@ -1,5 +1,11 @@
 /// The OpenAPI 3.1 description of leadcrm's HTTP API, served at `GET /openapi.json`.
 enum OpenAPIDocument {
+    /// The document with this server's `LEAD_STATUSES` as the statuses a `PATCH` may set.
+    static func json(statuses: [String]) -> String {
+        let list = statuses.map { "\"\($0)\"" }.joined(separator: ", ")
+        return self.json.replacingOccurrences(of: "[\"__LEAD_STATUSES__\"]", with: "[\(list)]")
+    }
+
     static let json = #"""
         {
           "openapi": "3.1.0",
@@ -346,7 +352,7 @@ enum OpenAPIDocument {
                 "operationId": "eraseLead",
                 "tags": ["leads"],
                 "summary": "Erase a person's data (role admin)",
-                "description": "The lead's fields, `extra` and `note` become null; its raw requests lose body, client address, forwarded-for and user agent (keeping `body_sha256`). The lead keeps its id, status and `idempotency_key`. Erasing again is a no-op.",
+                "description": "The lead's fields, `extra` and `note` become null; its raw requests lose body, client address, forwarded-for and user agent (keeping `body_sha256`). The lead keeps its id, status and `idempotency_key`. Afterwards the lead is 404 for GET, PATCH and DELETE; its events stay readable.",
                 "security": [{"bearerAuth": []}],
                 "responses": {
                   "200": {
@@ -754,7 +760,7 @@ enum OpenAPIDocument {
                 "description": "Any of the members; a member left out is not changed.",
                 "additionalProperties": false,
                 "properties": {
-                  "status": {"type": "string", "description": "One of `LEAD_STATUSES` (default `new,in_work,converted,rejected`), else 422."},
+                  "status": {"type": "string", "enum": ["__LEAD_STATUSES__"], "description": "One of `LEAD_STATUSES` (this server's list), else 422."},
                   "assigned_to": {"type": ["integer", "null"], "description": "A user id (else 422), or null to unassign."},
                   "note": {"type": ["string", "null"]}
                 }
@@ -869,7 +875,7 @@ enum OpenAPIDocument {
                 "name": "assigned_to",
                 "in": "query",
                 "description": "A user id, or `none` for unassigned leads.",
-                "schema": {"type": "string", "pattern": "^([0-9]+|none)$"}
+                "schema": {"type": "string", "pattern": "^([0-9]{1,9}|none)$"}
               },
               "CountryFilter": {"name": "country", "in": "query", "description": "Exact value.", "schema": {"type": "string"}},
               "SourcetypeFilter": {"name": "sourcetype", "in": "query", "description": "Exact value.", "schema": {"type": "string"}},

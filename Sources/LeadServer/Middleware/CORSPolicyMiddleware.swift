@@ -15,10 +15,11 @@ struct CORSPolicyMiddleware: RouterMiddleware {
         self.cors = CORSMiddleware(
             allowOrigin: allowOrigin,
             allowHeaders: [
-                .accept, .authorization, .contentType, .origin, IntakeController.idempotencyKeyHeader, RequestLogMiddleware.requestIDHeader,
+                .accept, .authorization, .contentType, .origin, .ifMatch, IntakeController.idempotencyKeyHeader,
+                RequestLogMiddleware.requestIDHeader,
             ],
             allowMethods: [.get, .post, .patch, .delete, .head, .options],
-            exposedHeaders: ["X-Request-Id"],
+            exposedHeaders: ["X-Request-Id", "ETag", "Content-Disposition"],
             maxAge: .seconds(86400)
         )
     }

@@ -25,6 +25,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if let parameter = error.parameter { members.append(("parameter", .string(parameter))) }
             return JSONResponse.make(error.status, members, headers: error.headers)
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = KnownRoutes.methods(for: request.uri.path) {
+                return JSONResponse.error(.methodNotAllowed, "method_not_allowed", headers: [.allow: allowed.joined(separator: ", ")])
+            }
             return JSONResponse.error(error.status, Self.code(for: error.status))
         } catch {
             self.logger.error(
@@ -57,4 +60,31 @@ struct APIError: Error {
     var code: String
     var parameter: String?
     var headers: HTTPFields = [:]
+}
+
+/// The paths leadcrm serves and their methods, so that a known path asked with another method is answered
+/// `405 Method Not Allowed` with `Allow`, not `404`. `*` is one path segment (an id).
+enum KnownRoutes {
+    static let table: [(segments: [String], methods: [String])] = [
+        (["api", "lead"], ["POST"]),
+        (["health"], ["GET"]),
+        (["health", "ready"], ["GET"]),
+        (["openapi.json"], ["GET"]),
+        (["api", "leads"], ["GET"]),
+        (["api", "leads.csv"], ["GET"]),
+        (["api", "leads", "*"], ["GET", "PATCH", "DELETE"]),
+        (["api", "leads", "*", "events"], ["GET"]),
+        (["api", "raw"], ["GET"]),
+        (["api", "users"], ["GET", "POST"]),
+        (["api", "users", "*", "tokens"], ["POST"]),
+        (["api", "tokens", "*"], ["DELETE"]),
+    ]
+
+    static func methods(for path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return self.table.first { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { pattern, segment in pattern == "*" || pattern == segment }
+        }?.methods
+    }
 }
