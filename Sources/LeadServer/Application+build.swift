@@ -54,7 +54,7 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: a
         store: store,
         bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
         trustedProxies: configuration.trustedProxies,
-        tokens: configuration.intakeRequiresToken ? crm : nil
+        tokens: configuration.intakeRequiresToken ? IntakeTokenCache(crm: crm) : nil
     ).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
     CRMController(crm: crm, statuses: configuration.leadStatuses, logger: logger).addRoutes(to: router)

@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import Hummingbird
 import LeadCore
+import Synchronization
 
 /// API tokens: `lcrm_<id>_<secret>`. The id (64 random bits, hex) finds the token; the secret (256 random bits,
 /// base64url) proves it. Only the secret's SHA-256 is stored, and it is compared in constant time.
@@ -51,5 +53,53 @@ public enum APIToken {
             difference |= a[index] ^ b[index]
         }
         return difference == 0
+    }
+}
+
+/// Token checks for intake (`INTAKE_AUTH=required`), which must keep taking leads while the database is away: a
+/// token seen valid is trusted for `freshFor` without asking the database again, and for as long as the database
+/// stays unreachable. A revoked token stops working within `freshFor`.
+final class IntakeTokenCache: Sendable {
+    private struct Entry {
+        var digest: [UInt8]
+        var user: User
+        var checkedAt: ContinuousClock.Instant
+    }
+
+    let crm: any CRMStore
+    let freshFor: Duration
+    static let maximumEntries = 10_000
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(crm: any CRMStore, freshFor: Duration = .seconds(30)) {
+        self.crm = crm
+        self.freshFor = freshFor
+    }
+
+    /// The user of the request's bearer token; throws `unauthorized`, or `unavailable` when the database cannot
+    /// say and the token was never seen.
+    func authenticate(_ request: Request) async throws -> User {
+        guard let text = CRMController.bearerToken(request), let (id, secret) = APIToken.parse(text) else {
+            throw CRMController.unauthorized
+        }
+        let digest = APIToken.digest(secret)
+        let cached = self.entries.withLock { $0[id] }.flatMap { APIToken.constantTimeEqual($0.digest, digest) ? $0 : nil }
+        if let cached, ContinuousClock.now - cached.checkedAt < self.freshFor { return cached.user }
+        let stored: StoredToken?
+        do {
+            stored = try await self.crm.token(id: id)
+        } catch LeadStoreError.unavailable(let reason) {
+            if let cached { return cached.user }
+            throw LeadStoreError.unavailable(reason)
+        }
+        guard let stored, stored.revokedAt == nil, APIToken.constantTimeEqual(digest, stored.secretDigest) else {
+            self.entries.withLock { _ = $0.removeValue(forKey: id) }
+            throw CRMController.unauthorized
+        }
+        self.entries.withLock { entries in
+            if entries.count >= Self.maximumEntries { entries.removeAll() }
+            entries[id] = Entry(digest: digest, user: stored.user, checkedAt: .now)
+        }
+        return stored.user
     }
 }

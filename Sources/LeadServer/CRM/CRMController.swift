@@ -73,12 +73,16 @@ struct CRMController {
     }
 
     static func authenticate(_ request: Request, in crm: any CRMStore) async throws -> User {
-        guard let header = request.headers[.authorization] else { throw self.unauthorized }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let user = try await APIToken.verify(parts[1].trimmingCharacters(in: .whitespaces), in: crm)
-        else { throw self.unauthorized }
+        guard let token = self.bearerToken(request), let user = try await APIToken.verify(token, in: crm) else { throw self.unauthorized }
         return user
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
     static func id(_ context: LeadRequestContext) throws -> String {

@@ -16,7 +16,7 @@ struct IntakeController {
     let bodyReader: BodyReader
     let trustedProxies: TrustedProxies
     /// Set with `INTAKE_AUTH=required`: a request needs a token of any role, and one without is not recorded.
-    let tokens: (any CRMStore)?
+    let tokens: IntakeTokenCache?
 
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.post("/api/lead") { request, context in
@@ -27,7 +27,7 @@ struct IntakeController {
     func receive(_ request: Request, context: LeadRequestContext) async throws -> Response {
         let receivedAt = Date()
         if let tokens = self.tokens {
-            _ = try await CRMController.authenticate(request, in: tokens)
+            _ = try await tokens.authenticate(request)
         }
         let body = await self.bodyReader.read(request, channel: context.channel)
         let submission = RawSubmission(
