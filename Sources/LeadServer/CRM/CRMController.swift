@@ -172,9 +172,7 @@ struct CRMController {
     }
 
     func erase(id: String, by user: User) async throws -> Response {
-        guard let existing = try await self.crm.leadRecord(id: id), existing.erasedAt == nil,
-            let record = try await self.crm.eraseLead(id: id, actor: user)
-        else { throw Self.notFound }
+        guard let record = try await self.crm.eraseLead(id: id, actor: user) else { throw Self.notFound }
         self.logger.notice("lead erased", metadata: ["lead.id": "\(id)", "user": "\(user.name)"])
         return JSONResponse.make(.ok, [("ok", .bool(true)), ("lead", CRMJSON.lead(record))], headers: [.eTag: Self.eTag(record)])
     }
@@ -267,7 +265,7 @@ struct CRMController {
         if let text = query.get("assigned_to") {
             if text == "none" {
                 filter.assignedTo = LeadFilter.Assignee.nobody
-            } else if let id = Int(text), id >= 0 {
+            } else if text.count <= 9, text.allSatisfy(\.isASCII), let id = Int(text), id >= 0 {
                 filter.assignedTo = .user(id)
             } else {
                 throw self.invalid("assigned_to")

@@ -352,7 +352,7 @@ enum OpenAPIDocument {
                 "operationId": "eraseLead",
                 "tags": ["leads"],
                 "summary": "Erase a person's data (role admin)",
-                "description": "The lead's fields, `extra` and `note` become null; its raw requests lose body, client address, forwarded-for and user agent (keeping `body_sha256`). The lead keeps its id, status and `idempotency_key`. Afterwards the lead is 404 for GET, PATCH and DELETE; its events stay readable.",
+                "description": "The lead's fields, `extra` and `note` become null; its raw requests lose body, client address, forwarded-for and user agent (keeping `body_sha256`). The lead keeps its id, status and `idempotency_key`. Afterwards the lead is 404 for GET and PATCH; its events stay readable. DELETE again wipes requests that arrived since (a sender's retry) and answers 200.",
                 "security": [{"bearerAuth": []}],
                 "responses": {
                   "200": {

@@ -122,10 +122,16 @@ public struct SQLCRMStore: CRMStore {
             """
     }
 
-    /// What `q` searches; the PostgreSQL trigram index is on exactly this expression.
-    static let searchExpression = """
-        lower(substr(coalesce("email", '') || ' ' || coalesce("phone", '') || ' ' || coalesce("first_name", '') || ' ' \
-        || coalesce("last_name", '') || ' ' || coalesce("click_id", ''), 1, 1000))
+    /// What `q` searches; the PostgreSQL trigram index is on exactly this expression. SQLite's own `lower` folds
+    /// ASCII only, so there it is `leadcrm_lower`, Swift's lowercasing (installed on the connection).
+    var searchExpression: String {
+        let lower = self.dialect == .postgres ? "lower" : SQLiteLeadStore.lowercaseFunction
+        return "\(lower)(\(Self.searchedText))"
+    }
+
+    static let searchedText = """
+        substr(coalesce("email", '') || ' ' || coalesce("phone", '') || ' ' || coalesce("first_name", '') || ' ' \
+        || coalesce("last_name", '') || ' ' || coalesce("click_id", ''), 1, 1000)
         """
 
     public func leads(matching filter: LeadFilter, order: ListOrder, after cursor: PageCursor?, limit: Int) async throws -> [LeadRecord] {
@@ -143,7 +149,7 @@ public struct SQLCRMStore: CRMStore {
         if let from = filter.createdFrom { conditions.append(#""created_at" >= \#(query.bind(.time(from)))"#) }
         if let to = filter.createdTo { conditions.append(#""created_at" < \#(query.bind(.time(to)))"#) }
         if let search = filter.search, !search.isEmpty {
-            conditions.append(#"\#(Self.searchExpression) LIKE \#(query.bind(Self.likePattern(search))) ESCAPE '\'"#)
+            conditions.append(#"\#(self.searchExpression) LIKE \#(query.bind(Self.likePattern(search))) ESCAPE '\'"#)
         }
         conditions += Self.keyset(column: "created_at", order: order, after: cursor, query: &query)
         let direction = order == .ascending ? "ASC" : "DESC"
@@ -367,7 +373,6 @@ public struct SQLCRMStore: CRMStore {
     public func eraseLead(id: String, actor: User) async throws -> LeadRecord? {
         try await self.database.transaction { database in
             guard let current = try await Self.leadRecord(id: id, in: database, lock: true) else { return nil }
-            guard current.erasedAt == nil else { return current }
             let now = Date()
             let raws = try await database.query { query in
                 let leadID = query.bind(id)
@@ -384,6 +389,11 @@ public struct SQLCRMStore: CRMStore {
                     WHERE "id" = \(query.bind(rawID))
                     """
                 }
+            }
+            // Erased already: only requests that arrived since (a sender's retry) are left to wipe.
+            guard current.erasedAt == nil else {
+                if !raws.isEmpty { try await Self.record(.erased, lead: id, from: nil, to: nil, by: actor, at: now, in: database) }
+                return current
             }
             let wiped = LeadField.allCases.map { "\"\($0.column)\" = NULL" }.joined(separator: ", ")
             _ = try await database.query { query in

@@ -40,11 +40,19 @@ public final class SQLiteLeadStore: LeadStore, Service {
             _ = try await store.rows("PRAGMA journal_mode=WAL")
             _ = try await store.rows("PRAGMA synchronous=FULL")
             _ = try await store.rows("PRAGMA busy_timeout=10000")
+            try await connection.install(customFunction: Self.lowercase)
         } catch {
             try? await connection.close()
             throw error
         }
         return store
+    }
+
+    /// `leadcrm_lower(text)`: lowercasing beyond ASCII (SQLite's `lower` folds only A–Z), for the CRM's search.
+    static let lowercaseFunction = "leadcrm_lower"
+    static let lowercase = SQLiteCustomFunction(lowercaseFunction, argumentCount: 1, pure: true) { arguments in
+        guard case .text(let text)? = arguments.first else { return nil as String? }
+        return text.lowercased()
     }
 
     public func run() async throws {
