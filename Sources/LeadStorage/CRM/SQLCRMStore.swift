@@ -135,6 +135,37 @@ public struct SQLCRMStore: CRMStore {
         """
 
     public func leads(matching filter: LeadFilter, order: ListOrder, after cursor: PageCursor?, limit: Int) async throws -> [LeadRecord] {
+        guard let search = filter.search, !search.isEmpty else {
+            return try await self.leads(filter, order: order, after: cursor, limit: limit, search: .none)
+        }
+        guard self.dialect == .postgres else {
+            return try await self.leads(filter, order: order, after: cursor, limit: limit, search: .scan(search))
+        }
+        // A common term (a name) fills a page from the newest few thousand leads at once, where the trigram index
+        // would have to fetch and sort every match; a rare one falls through to the index. A term with a run of
+        // digits (a phone, a click id, a numbered address) is rare: it goes to the index at once.
+        if !Self.hasDigitWord(search) {
+            let recent = try await self.leads(filter, order: order, after: cursor, limit: limit, search: .recent(search))
+            if recent.count == limit { return recent }
+        }
+        return try await self.leads(filter, order: order, after: cursor, limit: limit, search: .indexed(search))
+    }
+
+    /// How a `q` term is looked for.
+    enum SearchPlan {
+        case none
+        /// Every candidate row is tested.
+        case scan(String)
+        /// Only the newest `recentWindow` rows (in the page's order) that pass the other filters are tested.
+        case recent(String)
+        /// The trigram index finds candidates by the term's most distinctive part; every candidate is then tested
+        /// against the whole term (an expression the index does not cover, so the index is asked only for that part).
+        case indexed(String)
+    }
+
+    static let recentWindow = 5000
+
+    func leads(_ filter: LeadFilter, order: ListOrder, after cursor: PageCursor?, limit: Int, search: SearchPlan) async throws -> [LeadRecord] {
         var query = SQLBuilder(self.dialect)
         var conditions = [#""erased_at" IS NULL"#]
         if let status = filter.status { conditions.append(#""status" = \#(query.bind(status))"#) }
@@ -148,16 +179,55 @@ public struct SQLCRMStore: CRMStore {
         }
         if let from = filter.createdFrom { conditions.append(#""created_at" >= \#(query.bind(.time(from)))"#) }
         if let to = filter.createdTo { conditions.append(#""created_at" < \#(query.bind(.time(to)))"#) }
-        if let search = filter.search, !search.isEmpty {
-            conditions.append(#"\#(self.searchExpression) LIKE \#(query.bind(Self.likePattern(search))) ESCAPE '\'"#)
-        }
         conditions += Self.keyset(column: "created_at", order: order, after: cursor, query: &query)
         let direction = order == .ascending ? "ASC" : "DESC"
+        let ordering = #"ORDER BY "created_at" \#(direction), "id" \#(direction)"#
+        var source = #""leads""#
+        switch search {
+        case .none:
+            break
+        case .scan(let term):
+            conditions.append(#"\#(self.searchExpression) LIKE \#(query.bind(Self.likePattern(term))) ESCAPE '\'"#)
+        case .recent(let term):
+            source = """
+                (SELECT \(self.leadColumns), \(self.searchExpression) AS "searched" FROM "leads"
+                WHERE \(conditions.joined(separator: " AND ")) \(ordering) LIMIT \(Self.recentWindow)) AS "recent"
+                """
+            conditions = [#""searched" LIKE \#(query.bind(Self.likePattern(term))) ESCAPE '\'"#]
+        case .indexed(let term):
+            conditions.append(#"\#(self.searchExpression) LIKE \#(query.bind(Self.likePattern(Self.distinctiveWord(of: term)))) ESCAPE '\'"#)
+            conditions.append(#"(\#(self.searchExpression) || '') LIKE \#(query.bind(Self.likePattern(term))) ESCAPE '\'"#)
+        }
+        let columns = source == #""leads""# ? self.leadColumns : "*"
         let sql = """
-            SELECT \(self.leadColumns) FROM "leads" WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY "created_at" \(direction), "id" \(direction) LIMIT \(query.bind(.integer(limit)))
+            SELECT \(columns) FROM \(source) WHERE \(conditions.joined(separator: " AND "))
+            \(ordering) LIMIT \(query.bind(.integer(limit)))
             """
         return try await self.database.query(query, sql).map(Self.leadRecord(from:))
+    }
+
+    /// The part of a search term the trigram index narrows best by. `pg_trgm` indexes words (runs of letters and
+    /// digits) and must read every posting list the pattern names, so common words such as `example` or `com` make
+    /// a long term slow. A word of three or more digits (a phone, a number in an address or click id) is far rarer
+    /// than any name, so it alone finds the candidates; without one, the whole term does (its words together narrow
+    /// better than any one of them).
+    static func distinctiveWord(of term: String) -> String {
+        let best = self.words(of: term).max { Self.digits(in: $0) < Self.digits(in: $1) }
+        guard let best, Self.digits(in: best) >= 3 else { return term }
+        return String(best)
+    }
+
+    static func hasDigitWord(_ term: String) -> Bool {
+        self.words(of: term).contains { Self.digits(in: $0) >= 3 }
+    }
+
+    /// What `pg_trgm` takes for words: runs of letters and digits.
+    static func words(of term: String) -> [Substring] {
+        term.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+    }
+
+    static func digits(in word: Substring) -> Int {
+        word.filter(\.isNumber).count
     }
 
     /// Rows after the cursor in (time, id) order. The first condition lets an index on the time column alone
