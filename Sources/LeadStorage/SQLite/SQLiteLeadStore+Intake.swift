@@ -9,18 +9,22 @@ extension SQLiteLeadStore {
 
     /// Writes these requests as one batch, as the batcher does with concurrent requests.
     func recordBatch(_ items: [IntakeItem]) async throws -> [IntakeResult] {
-        try await Self.writeBatch(items, in: self.database, logger: self.logger)
+        try await Self.writeBatch(items, in: self.database, writer: self.intakeWriter, logger: self.logger)
     }
 
-    /// One transaction (one fsync) for a whole batch; if a lead in it cannot be inserted, the batch is written again
-    /// request by request, so that only that lead fails and its batch-mates are stored.
-    static func writeBatch(_ items: [IntakeItem], in database: SQLiteDatabaseFile, logger: Logger) async throws -> [IntakeResult] {
+    /// One transaction (one fsync) for a whole batch, on the intake writer's connection; if a lead in it cannot be
+    /// inserted, the batch is written again request by request, so that only that lead fails and its batch-mates
+    /// are stored.
+    static func writeBatch(
+        _ items: [IntakeItem],
+        in database: SQLiteDatabaseFile,
+        writer: SQLiteIntakeWriter,
+        logger: Logger
+    ) async throws -> [IntakeResult] {
         let transaction = SQLiteLeadTransaction(database: database)
         do {
-            return try await database.transaction {
-                try await IntakeWriter.recordBatch(items.map { ($0.submission, $0.interpretation) }, in: transaction)
-            }
-        } catch let error as SQLiteError {
+            return try await database.lock.withLock { try await writer.write(items) }
+        } catch let error as SQLiteIntakeWriter.Failure {
             logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.message)"])
             return try await database.transaction {
                 var results: [IntakeResult] = []

@@ -19,13 +19,17 @@ public final class SQLiteLeadStore: LeadStore, Service {
 
     var connection: SQLiteConnection { self.database.connection }
 
-    private init(connection: SQLiteConnection, path: String, logger: Logger) {
+    /// Live intake's own connection, with its statements prepared once.
+    let intakeWriter: SQLiteIntakeWriter
+
+    private init(connection: SQLiteConnection, writer: SQLiteIntakeWriter, path: String, logger: Logger) {
         let database = SQLiteDatabaseFile(connection: connection)
         self.database = database
+        self.intakeWriter = writer
         self.path = path
         self.logger = logger
         self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256) { items in
-            try await Self.writeBatch(items, in: database, logger: logger)
+            try await Self.writeBatch(items, in: database, writer: writer, logger: logger)
         }
     }
 
@@ -34,7 +38,14 @@ public final class SQLiteLeadStore: LeadStore, Service {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let store = SQLiteLeadStore(connection: connection, path: path, logger: logger)
+        let writer: SQLiteIntakeWriter
+        do {
+            writer = try SQLiteIntakeWriter(path: path)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let store = SQLiteLeadStore(connection: connection, writer: writer, path: path, logger: logger)
         do {
             // WAL lets readers run beside the writer; FULL makes every commit fsync the log (the durability rule).
             _ = try await store.rows("PRAGMA journal_mode=WAL")
@@ -62,6 +73,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
 
     public func close() async throws {
         try await self.database.close()
+        try await self.database.lock.withLock { self.intakeWriter.close() }
     }
 
     public func checkHealth() async throws {

@@ -1,0 +1,199 @@
+import Foundation
+import LeadCore
+import NIOPosix
+import VaporCSQLite
+
+/// Live intake's batches on SQLite, through a connection of their own with statements prepared once.
+///
+/// A batch through the general connection costs a thread hop per statement (and one per returned row) and parses
+/// a fresh multi-row statement each time. Here the whole batch — `BEGIN IMMEDIATE`, a lead and a raw row per
+/// request, `COMMIT` — runs in one job on a thread-pool thread with prepared single-row statements, which SQLite
+/// executes in microseconds. The rules are `IntakeWriter.recordBatch`'s: the first of a repeated key wins, later
+/// ones become its duplicates, every request gets its raw row. Any statement failing rolls the batch back and
+/// throws; the store then writes the batch again request by request, with a savepoint each, on the general
+/// connection. The store's write turn (`SQLiteDatabaseFile.lock`) is held around every batch, so this connection
+/// and the general one never write at the same time.
+final class SQLiteIntakeWriter: @unchecked Sendable {
+    // Only used from one thread-pool job at a time (under the store's write turn).
+    private var handle: OpaquePointer?
+    private var insertLead: OpaquePointer?
+    private var findLead: OpaquePointer?
+    private var insertRaw: OpaquePointer?
+    let threadPool: NIOThreadPool
+
+    struct Failure: Error, CustomStringConvertible, DatabaseErrorDescribing {
+        let message: String
+        var description: String { "SQLite: \(self.message)" }
+        var databaseMessage: String { self.message }
+        var isStatementFailure: Bool { true }
+    }
+
+    init(path: String, threadPool: NIOThreadPool = .singleton) throws {
+        self.threadPool = threadPool
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        guard sqlite_nio_sqlite3_open_v2(path, &self.handle, flags, nil) == SQLITE_OK else {
+            let message = self.handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open \(path)"
+            self.close()
+            throw Failure(message: message)
+        }
+        do {
+            try self.execute("PRAGMA journal_mode=WAL")
+            try self.execute("PRAGMA synchronous=FULL")
+            try self.execute("PRAGMA busy_timeout=10000")
+        } catch {
+            self.close()
+            throw error
+        }
+    }
+
+    /// Prepares the statements on first use: the tables exist only once the store is migrated.
+    private func prepareStatements() throws {
+        guard self.insertLead == nil else { return }
+        let fields = SQLiteLeadTransaction.fieldColumns
+        self.insertLead = try self.prepare(
+            """
+            INSERT INTO "leads" ("id", "created_at", "updated_at", \(fields), "idempotency_key", "x_request_id", "extra")
+            VALUES (\(SQLiteLeadTransaction.list(20))) ON CONFLICT DO NOTHING
+            """
+        )
+        self.findLead = try self.prepare(
+            #"SELECT "id" FROM "leads" WHERE "id" = ?1 OR "idempotency_key" = ?2 ORDER BY "id" = ?1 DESC LIMIT 1"#
+        )
+        self.insertRaw = try self.prepare(
+            "INSERT INTO \"leads_raw\" (\(SQLiteLeadTransaction.rawColumns)) VALUES (\(SQLiteLeadTransaction.list(13)))"
+        )
+    }
+
+    deinit {
+        self.close()
+    }
+
+    func close() {
+        for statement in [self.insertLead, self.findLead, self.insertRaw] {
+            if let statement { sqlite_nio_sqlite3_finalize(statement) }
+        }
+        (self.insertLead, self.findLead, self.insertRaw) = (nil, nil, nil)
+        if let handle = self.handle { sqlite_nio_sqlite3_close_v2(handle) }
+        self.handle = nil
+    }
+
+    /// Writes the batch in one transaction on a thread-pool thread.
+    func write(_ items: [IntakeItem]) async throws -> [IntakeResult] {
+        try await self.threadPool.runIfActive { try self.writeNow(items) }
+    }
+
+    private func writeNow(_ items: [IntakeItem]) throws -> [IntakeResult] {
+        guard self.handle != nil else { throw Failure(message: "closed") }
+        try self.prepareStatements()
+        try self.execute("BEGIN IMMEDIATE")
+        do {
+            var results: [IntakeResult] = []
+            results.reserveCapacity(items.count)
+            for item in items {
+                let result = try self.record(item)
+                try self.insertRaw(item.submission, outcome: result.outcome, leadID: result.leadID)
+                results.append(result)
+            }
+            try self.execute("COMMIT")
+            return results
+        } catch {
+            try? self.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func record(_ item: IntakeItem) throws -> IntakeResult {
+        guard case .lead(let lead) = item.interpretation else {
+            if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
+            throw Failure(message: "unexpected interpretation")
+        }
+        let submission = item.submission
+        let id = submission.idText
+        let time = Timestamp.format(submission.receivedAt)
+        var values: [String?] = [id, time, time]
+        values += LeadField.allCases.map { lead[$0] }
+        values += [submission.headers.idempotencyKey, submission.headers.requestID, lead.extra]
+        try self.run(self.insertLead, texts: values)
+        if sqlite_nio_sqlite3_changes(self.handle) == 1 { return .stored(leadID: id) }
+        // The id or the key is taken (by an earlier lead, or one earlier in this batch).
+        let holder = try self.run(self.findLead, texts: [id, submission.headers.idempotencyKey])
+        guard let holder else { throw Failure(message: "a lead conflicts on its key, but no lead holds it") }
+        return holder == id ? .stored(leadID: id) : .duplicate(leadID: holder)
+    }
+
+    private func insertRaw(_ submission: RawSubmission, outcome: IntakeOutcome, leadID: String?) throws {
+        guard let statement = self.insertRaw else { throw Failure(message: "closed") }
+        let headers = submission.headers
+        let texts: [(Int32, String?)] = [
+            (1, submission.idText), (2, Timestamp.format(submission.receivedAt)), (3, headers.idempotencyKey),
+            (4, headers.requestID), (7, outcome.rawValue), (8, leadID), (9, submission.clientAddress),
+            (10, headers.contentType), (11, headers.userAgent), (12, headers.forwardedFor), (13, submission.bodyError),
+        ]
+        for (index, text) in texts {
+            try self.check(self.bind(text, at: index, in: statement))
+        }
+        let body = submission.body
+        let bound = body.withUnsafeBytes { bytes in
+            sqlite_nio_sqlite3_bind_blob64(statement, 5, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(bytes.count), Self.transient)
+        }
+        try self.check(bound)
+        try self.check(sqlite_nio_sqlite3_bind_int64(statement, 6, submission.truncated ? 1 : 0))
+        try self.step(statement)
+    }
+
+    // MARK: statements
+
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func prepare(_ sql: String) throws -> OpaquePointer {
+        var statement: OpaquePointer?
+        try self.check(sqlite_nio_sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil))
+        guard let statement else { throw Failure(message: "empty statement") }
+        return statement
+    }
+
+    private func execute(_ sql: String) throws {
+        try self.check(sqlite_nio_sqlite3_exec(self.handle, sql, nil, nil, nil))
+    }
+
+    /// Binds `texts` to ?1… and steps the statement; the first column of its row, if it returns one.
+    @discardableResult
+    private func run(_ statement: OpaquePointer?, texts: [String?]) throws -> String? {
+        guard let statement else { throw Failure(message: "closed") }
+        for (offset, text) in texts.enumerated() {
+            try self.check(self.bind(text, at: Int32(offset + 1), in: statement))
+        }
+        return try self.step(statement)
+    }
+
+    private func bind(_ text: String?, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        guard let text else { return sqlite_nio_sqlite3_bind_null(statement, index) }
+        return sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+    }
+
+    @discardableResult
+    private func step(_ statement: OpaquePointer) throws -> String? {
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        let status = sqlite_nio_sqlite3_step(statement)
+        switch status {
+        case SQLITE_DONE:
+            return nil
+        case SQLITE_ROW:
+            return sqlite_nio_sqlite3_column_text(statement, 0).map { String(cString: $0) }
+        default:
+            throw self.failure(status)
+        }
+    }
+
+    private func check(_ status: Int32) throws {
+        guard status == SQLITE_OK else { throw self.failure(status) }
+    }
+
+    private func failure(_ status: Int32) -> Failure {
+        let message = self.handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "status \(status)"
+        return Failure(message: message)
+    }
+}
