@@ -27,6 +27,12 @@ func withCRM<T: Sendable>(_ settings: SettingsOptions, _ action: String, _ body:
     }
 }
 
+/// The user named `name`, or a refusal naming them.
+func existingUser(named name: String, in crm: any CRMStore) async throws -> User {
+    guard let user = try await crm.user(named: name) else { throw CommandFailure(message: "no user named \"\(name)\"") }
+    return user
+}
+
 /// A command's own refusal (an unknown user, a taken name), reported as one line.
 struct CommandFailure: Error {
     var message: String
@@ -111,8 +117,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let name = self.user
             let token = try await withCRM(self.settings, "token create") { crm in
-                guard let user = try await crm.user(named: name) else { throw CommandFailure(message: "no user named \"\(name)\"") }
-                return try await APIToken.issue(for: user, in: crm).token
+                try await APIToken.issue(for: try await existingUser(named: name, in: crm), in: crm).token
             }
             print(token)
         }
@@ -130,10 +135,7 @@ struct TokenCommand: AsyncParsableCommand {
             let name = self.user
             let lines = try await withCRM(self.settings, "token list") { crm in
                 var userID: Int?
-                if let name {
-                    guard let user = try await crm.user(named: name) else { throw CommandFailure(message: "no user named \"\(name)\"") }
-                    userID = user.id
-                }
+                if let name { userID = try await existingUser(named: name, in: crm).id }
                 var lines = ["token_id\tuser\tcreated_at\trevoked_at"]
                 for token in try await crm.tokens(userID: userID) {
                     let revoked = token.revokedAt.map(Timestamp.format) ?? "-"
