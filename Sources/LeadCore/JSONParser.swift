@@ -164,8 +164,20 @@ public struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         self.index += 1
+        // Most strings have no escape: one decode of their bytes is the whole string.
+        let start = self.index
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            if byte == UInt8(ascii: "\"") {
+                self.index += 1
+                return String(decoding: self.bytes[start..<(self.index - 1)], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw self.failure }
+            self.index += 1
+        }
         var scalars = String.UnicodeScalarView()
-        var runStart = self.index
+        var runStart = start
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             switch byte {

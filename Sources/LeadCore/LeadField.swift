@@ -49,8 +49,22 @@ public enum LeadField: String, CaseIterable, Sendable {
 
     /// The spelling-insensitive form used to match aliases: lower case, without `_`, `-`, `.` and spaces.
     static func canonical(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { !"_-. ".unicodeScalars.contains($0) })
+        // ASCII keys (nearly all) byte by byte; others through full Unicode lowercasing.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: " "): continue
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte | 0x20)
+            case 0x80...: return String(name.lowercased().unicodeScalars.filter { !"_-. ".unicodeScalars.contains($0) })
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// Keys written exactly as the contract names them, found without canonicalizing.
+    private static let byExactName: [String: LeadField] = Dictionary(uniqueKeysWithValues: LeadField.allCases.map { ($0.jsonName, $0) })
 
     private static let byCanonicalName: [String: LeadField] = {
         var table: [String: LeadField] = [:]
@@ -68,6 +82,10 @@ public enum LeadField: String, CaseIterable, Sendable {
 
     /// The field a JSON key stands for, if any.
     public init?(key: String) {
+        if let field = Self.byExactName[key] {
+            self = field
+            return
+        }
         guard let field = Self.byCanonicalName[Self.canonical(key)] else { return nil }
         self = field
     }
