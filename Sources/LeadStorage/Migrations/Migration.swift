@@ -9,5 +9,5 @@ struct Migration: Sendable {
     let sqlite: [String]
 
     /// Every migration, oldest first. Append only: a released migration is never edited.
-    static let all: [Migration] = [.oldServiceSchema, .rawJournal, .longValues, .intakeProcedure, .crm]
+    static let all: [Migration] = [.oldServiceSchema, .rawJournal, .longValues, .intakeProcedure, .crm, .intakeDuplicatesOnce]
 }
