@@ -45,10 +45,11 @@ public func buildApplication(_ configuration: AppConfiguration, bootstrap: Store
 /// error responses too.
 func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: any CRMStore, logger: Logger) -> Router<LeadRequestContext> {
     let router = Router(context: LeadRequestContext.self)
+    let knownRoutes = KnownRoutes()
     router.addMiddleware {
         RequestLogMiddleware(logger: logger)
         CORSPolicyMiddleware(origins: configuration.corsOrigins)
-        ErrorMiddleware(logger: logger)
+        ErrorMiddleware(logger: logger, routes: knownRoutes)
     }
     IntakeController(
         store: store,
@@ -62,5 +63,6 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: a
     router.get("/openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: openAPI))
     }
+    knownRoutes.learn(router.routes)
     return router
 }

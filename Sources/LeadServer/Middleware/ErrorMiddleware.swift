@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import LeadCore
 import Logging
+import Synchronization
 
 /// The one place errors become responses. Every error is answered with the contract's JSON shape; anything
 /// unexpected is logged with its full context and answered `internal_error`, never with a trace, SQL or message.
@@ -9,6 +10,7 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = LeadRequestContext
 
     let logger: Logger
+    let routes: KnownRoutes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -25,7 +27,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if let parameter = error.parameter { members.append(("parameter", .string(parameter))) }
             return JSONResponse.make(error.status, members, headers: error.headers)
         } catch let error as HTTPError {
-            if error.status == .notFound, let allowed = KnownRoutes.methods(for: request.uri.path) {
+            if error.status == .notFound, let allowed = self.routes.methods(for: request.uri.path) {
                 return JSONResponse.error(.methodNotAllowed, "method_not_allowed", headers: [.allow: allowed.joined(separator: ", ")])
             }
             return JSONResponse.error(error.status, Self.code(for: error.status))
@@ -62,29 +64,35 @@ struct APIError: Error {
     var headers: HTTPFields = [:]
 }
 
-/// The paths leadcrm serves and their methods, so that a known path asked with another method is answered
-/// `405 Method Not Allowed` with `Allow`, not `404`. `*` is one path segment (an id).
-enum KnownRoutes {
-    static let table: [(segments: [String], methods: [String])] = [
-        (["api", "lead"], ["POST"]),
-        (["health"], ["GET"]),
-        (["health", "ready"], ["GET"]),
-        (["openapi.json"], ["GET"]),
-        (["api", "leads"], ["GET"]),
-        (["api", "leads.csv"], ["GET"]),
-        (["api", "leads", "*"], ["GET", "PATCH", "DELETE"]),
-        (["api", "leads", "*", "events"], ["GET"]),
-        (["api", "raw"], ["GET"]),
-        (["api", "users"], ["GET", "POST"]),
-        (["api", "users", "*", "tokens"], ["POST"]),
-        (["api", "tokens", "*"], ["DELETE"]),
-    ]
+/// The paths the router serves and their methods, learned from the router once its routes are added, so that a
+/// known path asked with another method is answered `405 Method Not Allowed` with `Allow`, not `404`.
+final class KnownRoutes: Sendable {
+    /// Path segments, a captured one (an id) as `*`, and the methods served there.
+    private let table = Mutex<[(segments: [String], methods: [String])]>([])
 
-    static func methods(for path: String) -> [String]? {
+    func learn(_ routes: [Router<LeadRequestContext>.RouteDescription]) {
+        var table: [(segments: [String], methods: [String])] = []
+        for route in routes {
+            let segments = route.path.map { element in
+                let text = element.description
+                return text.hasPrefix("{") && text.hasSuffix("}") ? "*" : text
+            }
+            if let index = table.firstIndex(where: { $0.segments == segments }) {
+                table[index].methods.append(route.method.rawValue)
+            } else {
+                table.append((segments, [route.method.rawValue]))
+            }
+        }
+        self.table.withLock { $0 = table }
+    }
+
+    func methods(for path: String) -> [String]? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        return self.table.first { route in
-            route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { pattern, segment in pattern == "*" || pattern == segment }
-        }?.methods
+        return self.table.withLock { table in
+            table.first { route in
+                route.segments.count == segments.count
+                    && zip(route.segments, segments).allSatisfy { pattern, segment in pattern == "*" || pattern == segment }
+            }?.methods
+        }
     }
 }
