@@ -41,7 +41,7 @@ enum IntakeWriter {
     /// insert fails; the caller then rolls back and uses `record` per request, whose savepoints isolate the bad lead.
     static func recordBatch(
         _ items: [(submission: RawSubmission, interpretation: SubmissionInterpretation)],
-        in transaction: some LeadTransaction
+        in transaction: some LeadBatchTransaction
     ) async throws -> [IntakeResult] {
         let leadRows = items.compactMap { item -> LeadRow? in
             guard case .lead(let lead) = item.interpretation else { return nil }
@@ -91,7 +91,7 @@ enum IntakeWriter {
     /// duplicate was linked, so the sender was answered from the spool) is finished here, as replay would.
     static func recordBatchIfAbsent(
         _ submissions: [RawSubmission],
-        in transaction: some LeadTransaction,
+        in transaction: some LeadBatchTransaction,
         logger: Logger
     ) async throws -> Int {
         let present = try await transaction.existingRaws(ids: submissions.map(\.idText))

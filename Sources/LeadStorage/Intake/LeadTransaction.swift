@@ -23,14 +23,6 @@ struct RawRow: Sendable {
 }
 
 protocol LeadTransaction {
-    /// Inserts every lead whose id and idempotency key are free (the first of a repeated key wins); returns their ids.
-    func insertLeads(_ rows: [LeadRow]) async throws -> Set<String>
-    /// Which of `ids` exist as leads, and which lead holds each of `keys`.
-    func existingLeads(ids: [String], keys: [String]) async throws -> (ids: Set<String>, byKey: [String: String])
-    func insertRaws(_ rows: [RawRow]) async throws
-    /// Which of these raw row ids are already in the database, with their outcomes.
-    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome]
-
     func savepoint() async throws
     func rollbackToSavepoint() async throws
     func releaseSavepoint() async throws
@@ -46,4 +38,16 @@ protocol LeadTransaction {
     func updateRaw(id: String, outcome: IntakeOutcome, leadID: String?, error: String?) async throws
     /// The raw row's outcome and lead, locked against a concurrent replay until the transaction ends.
     func lockRaw(id: String) async throws -> (outcome: IntakeOutcome, leadID: String?)?
+}
+
+/// Multi-row statements, for writing the spool's journal back in batches (PostgreSQL only: SQLite has no spool,
+/// and live intake on either backend has a batch path of its own).
+protocol LeadBatchTransaction: LeadTransaction {
+    /// Inserts every lead whose id and idempotency key are free (the first of a repeated key wins); returns their ids.
+    func insertLeads(_ rows: [LeadRow]) async throws -> Set<String>
+    /// Which of `ids` exist as leads, and which lead holds each of `keys`.
+    func existingLeads(ids: [String], keys: [String]) async throws -> (ids: Set<String>, byKey: [String: String])
+    func insertRaws(_ rows: [RawRow]) async throws
+    /// Which of these raw row ids are already in the database, with their outcomes.
+    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome]
 }

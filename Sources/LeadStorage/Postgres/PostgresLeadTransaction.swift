@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// The write path's statements on PostgreSQL, on a connection inside `BEGIN … COMMIT`.
-struct PostgresLeadTransaction: LeadTransaction {
+struct PostgresLeadTransaction: LeadBatchTransaction {
     let connection: PostgresConnection
     let logger: Logger
 

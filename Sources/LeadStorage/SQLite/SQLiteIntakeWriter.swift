@@ -1,6 +1,7 @@
 import Foundation
 import LeadCore
 import NIOPosix
+import SQLiteNIO
 import VaporCSQLite
 
 /// Live intake's batches on SQLite, through a connection of their own with statements prepared once.
@@ -49,19 +50,9 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
     /// Prepares the statements on first use: the tables exist only once the store is migrated.
     private func prepareStatements() throws {
         guard self.insertLead == nil else { return }
-        let fields = SQLiteLeadTransaction.fieldColumns
-        self.insertLead = try self.prepare(
-            """
-            INSERT INTO "leads" ("id", "created_at", "updated_at", \(fields), "idempotency_key", "x_request_id", "extra")
-            VALUES (\(SQLiteLeadTransaction.list(20))) ON CONFLICT DO NOTHING
-            """
-        )
-        self.findLead = try self.prepare(
-            #"SELECT "id" FROM "leads" WHERE "id" = ?1 OR "idempotency_key" = ?2 ORDER BY "id" = ?1 DESC LIMIT 1"#
-        )
-        self.insertRaw = try self.prepare(
-            "INSERT INTO \"leads_raw\" (\(SQLiteLeadTransaction.rawColumns)) VALUES (\(SQLiteLeadTransaction.list(13)))"
-        )
+        self.insertLead = try self.prepare(SQLiteLeadTransaction.insertLeadSQL)
+        self.findLead = try self.prepare(SQLiteLeadTransaction.existingLeadSQL)
+        self.insertRaw = try self.prepare(SQLiteLeadTransaction.insertRawSQL)
     }
 
     deinit {
@@ -109,36 +100,25 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
         }
         let submission = item.submission
         let id = submission.idText
-        let time = Timestamp.format(submission.receivedAt)
-        var values: [String?] = [id, time, time]
-        values += LeadField.allCases.map { lead[$0] }
-        values += [submission.headers.idempotencyKey, submission.headers.requestID, lead.extra]
-        try self.run(self.insertLead, texts: values)
+        let key = submission.headers.idempotencyKey
+        let binds = SQLiteLeadTransaction.leadBinds(
+            lead,
+            id: id,
+            createdAt: submission.receivedAt,
+            idempotencyKey: key,
+            requestID: submission.headers.requestID
+        )
+        try self.run(self.insertLead, binds)
         if sqlite_nio_sqlite3_changes(self.handle) == 1 { return .stored(leadID: id) }
         // The id or the key is taken (by an earlier lead, or one earlier in this batch).
-        let holder = try self.run(self.findLead, texts: [id, submission.headers.idempotencyKey])
-        guard let holder else { throw Failure(message: "a lead conflicts on its key, but no lead holds it") }
+        guard let holder = try self.run(self.findLead, [.text(id), SQLiteData(key)]) else {
+            throw Failure(message: "a lead conflicts on its key, but no lead holds it")
+        }
         return holder == id ? .stored(leadID: id) : .duplicate(leadID: holder)
     }
 
     private func insertRaw(_ submission: RawSubmission, outcome: IntakeOutcome, leadID: String?) throws {
-        guard let statement = self.insertRaw else { throw Failure(message: "closed") }
-        let headers = submission.headers
-        let texts: [(Int32, String?)] = [
-            (1, submission.idText), (2, Timestamp.format(submission.receivedAt)), (3, headers.idempotencyKey),
-            (4, headers.requestID), (7, outcome.rawValue), (8, leadID), (9, submission.clientAddress),
-            (10, headers.contentType), (11, headers.userAgent), (12, headers.forwardedFor), (13, submission.bodyError),
-        ]
-        for (index, text) in texts {
-            try self.check(self.bind(text, at: index, in: statement))
-        }
-        let body = submission.body
-        let bound = body.withUnsafeBytes { bytes in
-            sqlite_nio_sqlite3_bind_blob64(statement, 5, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(bytes.count), Self.transient)
-        }
-        try self.check(bound)
-        try self.check(sqlite_nio_sqlite3_bind_int64(statement, 6, submission.truncated ? 1 : 0))
-        try self.step(statement)
+        try self.run(self.insertRaw, SQLiteLeadTransaction.rawBinds(submission, outcome: outcome, leadID: leadID, error: submission.bodyError))
     }
 
     // MARK: statements
@@ -156,19 +136,32 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
         try self.check(sqlite_nio_sqlite3_exec(self.handle, sql, nil, nil, nil))
     }
 
-    /// Binds `texts` to ?1… and steps the statement; the first column of its row, if it returns one.
+    /// Binds `values` to ?1… and steps the statement; the first column of its row, if it returns one.
     @discardableResult
-    private func run(_ statement: OpaquePointer?, texts: [String?]) throws -> String? {
+    private func run(_ statement: OpaquePointer?, _ values: [SQLiteData]) throws -> String? {
         guard let statement else { throw Failure(message: "closed") }
-        for (offset, text) in texts.enumerated() {
-            try self.check(self.bind(text, at: Int32(offset + 1), in: statement))
+        for (offset, value) in values.enumerated() {
+            try self.check(self.bind(value, at: Int32(offset + 1), in: statement))
         }
         return try self.step(statement)
     }
 
-    private func bind(_ text: String?, at index: Int32, in statement: OpaquePointer) -> Int32 {
-        guard let text else { return sqlite_nio_sqlite3_bind_null(statement, index) }
-        return sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+    private func bind(_ value: SQLiteData, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        switch value {
+        case .null:
+            return sqlite_nio_sqlite3_bind_null(statement, index)
+        case .integer(let number):
+            return sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+        case .float(let number):
+            return sqlite_nio_sqlite3_bind_double(statement, index, number)
+        case .text(let text):
+            return sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+        case .blob(let buffer):
+            return buffer.withUnsafeReadableBytes { bytes in
+                sqlite_nio_sqlite3_bind_blob64(
+                    statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(bytes.count), Self.transient)
+            }
+        }
     }
 
     @discardableResult

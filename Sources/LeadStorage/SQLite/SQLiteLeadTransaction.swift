@@ -9,75 +9,8 @@ struct SQLiteLeadTransaction: LeadTransaction {
 
     static let fieldColumns = LeadField.allCases.map { "\"\($0.column)\"" }.joined(separator: ", ")
 
-    func insertLeads(_ rows: [LeadRow]) async throws -> Set<String> {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(rows.count * 20)
-        for row in rows {
-            let time = SQLiteData.text(Timestamp.format(row.createdAt))
-            binds += [.text(row.id), time, time] + Self.fieldBinds(row.lead)
-            binds += [SQLiteData(row.idempotencyKey), SQLiteData(row.requestID), SQLiteData(row.lead.extra)]
-        }
-        let inserted = try await self.database.rows(
-            """
-            INSERT INTO "leads" ("id", "created_at", "updated_at", \(Self.fieldColumns), "idempotency_key", "x_request_id", "extra")
-            VALUES \(Self.placeholders(rows: rows.count, columns: 20))
-            ON CONFLICT DO NOTHING
-            RETURNING "id"
-            """,
-            binds
-        )
-        return Set(inserted.compactMap { $0.column("id")?.text })
-    }
-
-    func existingLeads(ids: [String], keys: [String]) async throws -> (ids: Set<String>, byKey: [String: String]) {
-        let rows = try await self.database.rows(
-            """
-            SELECT "id", "idempotency_key" FROM "leads"
-            WHERE "id" IN (\(Self.list(ids.count))) OR "idempotency_key" IN (\(Self.list(keys.count)))
-            """,
-            ids.map { .text($0) } + keys.map { .text($0) }
-        )
-        let wanted = Set(ids)
-        var found: (ids: Set<String>, byKey: [String: String]) = ([], [:])
-        for row in rows {
-            guard let id = row.column("id")?.text else { continue }
-            if wanted.contains(id) { found.ids.insert(id) }
-            if let key = row.column("idempotency_key")?.text { found.byKey[key] = id }
-        }
-        return found
-    }
-
-    func insertRaws(_ rows: [RawRow]) async throws {
-        let binds = rows.flatMap { Self.rawBinds($0.submission, outcome: $0.outcome, leadID: $0.leadID, error: $0.error) }
-        _ = try await self.database.rows(
-            """
-            INSERT INTO "leads_raw" (\(Self.rawColumns))
-            VALUES \(Self.placeholders(rows: rows.count, columns: 13))
-            """,
-            binds
-        )
-    }
-
-    func existingRaws(ids: [String]) async throws -> [String: IntakeOutcome] {
-        let rows = try await self.database.rows(
-            #"SELECT "id", "outcome" FROM "leads_raw" WHERE "id" IN (\#(Self.list(ids.count)))"#,
-            ids.map { .text($0) }
-        )
-        var found: [String: IntakeOutcome] = [:]
-        for row in rows {
-            guard let id = row.column("id")?.text else { continue }
-            found[id] = row.column("outcome")?.text.flatMap(IntakeOutcome.init(rawValue:)) ?? .failed
-        }
-        return found
-    }
-
     static func list(_ count: Int) -> String {
         count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ")
-    }
-
-    static func placeholders(rows: Int, columns: Int) -> String {
-        let row = "(\(Self.list(columns)))"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     func savepoint() async throws {
@@ -93,29 +26,30 @@ struct SQLiteLeadTransaction: LeadTransaction {
         _ = try await self.database.rows("RELEASE SAVEPOINT lead")
     }
 
-    func insertLead(_ lead: NormalizedLead, id: String, createdAt: Date, idempotencyKey: String?, requestID: String?) async throws -> Bool {
+    static let insertLeadSQL = """
+        INSERT INTO "leads" ("id", "created_at", "updated_at", \(fieldColumns), "idempotency_key", "x_request_id", "extra")
+        VALUES (\(list(20))) ON CONFLICT DO NOTHING
+        """
+
+    static func leadBinds(_ lead: NormalizedLead, id: String, createdAt: Date, idempotencyKey: String?, requestID: String?) -> [SQLiteData] {
         let time = Timestamp.format(createdAt)
-        let binds: [SQLiteData] =
-            [.text(id), .text(time), .text(time)] + Self.fieldBinds(lead)
+        return [.text(id), .text(time), .text(time)] + Self.fieldBinds(lead)
             + [SQLiteData(idempotencyKey), SQLiteData(requestID), SQLiteData(lead.extra)]
-        let placeholders = Array(repeating: "?", count: binds.count).joined(separator: ", ")
+    }
+
+    func insertLead(_ lead: NormalizedLead, id: String, createdAt: Date, idempotencyKey: String?, requestID: String?) async throws -> Bool {
         let inserted = try await self.database.rows(
-            """
-            INSERT INTO "leads" ("id", "created_at", "updated_at", \(Self.fieldColumns), "idempotency_key", "x_request_id", "extra")
-            VALUES (\(placeholders))
-            ON CONFLICT DO NOTHING
-            RETURNING "id"
-            """,
-            binds
+            Self.insertLeadSQL + #" RETURNING "id""#,
+            Self.leadBinds(lead, id: id, createdAt: createdAt, idempotencyKey: idempotencyKey, requestID: requestID)
         )
         return !inserted.isEmpty
     }
 
+    /// The lead that has the id (?1), else the one holding the key (?2).
+    static let existingLeadSQL = #"SELECT "id" FROM "leads" WHERE "id" = ?1 OR "idempotency_key" = ?2 ORDER BY "id" = ?1 DESC LIMIT 1"#
+
     func existingLead(id: String, idempotencyKey: String?) async throws -> String? {
-        let rows = try await self.database.rows(
-            #"SELECT "id" FROM "leads" WHERE "id" = ?1 OR "idempotency_key" = ?2 ORDER BY "id" = ?1 DESC LIMIT 1"#,
-            [.text(id), SQLiteData(idempotencyKey)]
-        )
+        let rows = try await self.database.rows(Self.existingLeadSQL, [.text(id), SQLiteData(idempotencyKey)])
         return rows.first?.column("id")?.text
     }
 
@@ -149,11 +83,10 @@ struct SQLiteLeadTransaction: LeadTransaction {
         ]
     }
 
+    static let insertRawSQL = "INSERT INTO \"leads_raw\" (\(rawColumns)) VALUES (\(list(13)))"
+
     func insertRaw(_ submission: RawSubmission, outcome: IntakeOutcome, leadID: String?, error: String?) async throws {
-        _ = try await self.database.rows(
-            "INSERT INTO \"leads_raw\" (\(Self.rawColumns)) VALUES (\(Self.list(13)))",
-            Self.rawBinds(submission, outcome: outcome, leadID: leadID, error: error)
-        )
+        _ = try await self.database.rows(Self.insertRawSQL, Self.rawBinds(submission, outcome: outcome, leadID: leadID, error: error))
     }
 
     func updateRaw(id: String, outcome: IntakeOutcome, leadID: String?, error: String?) async throws {
