@@ -5,7 +5,8 @@ import Synchronization
 /// The operation did not finish within its deadline.
 struct DeadlineExceeded: Error {}
 
-/// Runs `operation`, failing with `DeadlineExceeded` when it takes longer than `duration`.
+/// Runs `operation`, failing with `DeadlineExceeded` when it takes longer than `duration`. The operation runs as a
+/// task preferring `executor` (when given).
 ///
 /// A database that does not answer must not hold a request (or a shutdown) hostage. A task group would not do:
 /// it waits for its children, and a query on a connection to a dead or frozen server may ignore cancellation. So the
@@ -13,13 +14,14 @@ struct DeadlineExceeded: Error {}
 /// cancelled, finishing (or failing) on its own once the connection gives up.
 func withDeadline<T: Sendable>(
     _ duration: Duration,
+    executor: (any TaskExecutor)? = nil,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = DeadlineRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             race.begin(continuation)
-            let work = Task {
+            let work = Task(executorPreference: executor) {
                 do {
                     race.finish(.success(try await operation()))
                 } catch {

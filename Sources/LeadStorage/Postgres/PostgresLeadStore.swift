@@ -30,12 +30,21 @@ public final class PostgresLeadStore: LeadStore {
         var backgroundLogger = logger
         backgroundLogger.logLevel = max(logger.logLevel, .warning)
         if logger.logLevel <= .debug { backgroundLogger.logLevel = logger.logLevel }
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: backgroundLogger)
+        let client = PostgresClient(
+            configuration: settings.clientConfiguration,
+            eventLoopGroup: IntakeEventLoop.group,
+            backgroundLogger: backgroundLogger
+        )
         self.client = client
         let outage = OutageSignal()
         self.outageSignal = outage
-        // A few transactions in flight at once keep the pool and the server busy while the next batch gathers.
-        self.batcher = IntakeBatcher(maxWriters: min(settings.poolSize, 4), maxBatch: 256) { items in
+        // Two transactions in flight: one is written while the next gathers. More writers make smaller batches,
+        // and a lead in a small batch costs the server more (scripts/bench: no gain from 4 on two cores).
+        self.batcher = IntakeBatcher(
+            maxWriters: min(settings.poolSize, 2),
+            maxBatch: 256,
+            executor: IntakeEventLoop.executor
+        ) { items in
             guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
             return try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
         }
@@ -56,7 +65,7 @@ public final class PostgresLeadStore: LeadStore {
         _ operation: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         do {
-            return try await withDeadline(deadline) { try await operation(client) }
+            return try await withDeadline(deadline, executor: IntakeEventLoop.executor) { try await operation(client) }
         } catch is DeadlineExceeded {
             throw LeadStoreError.unavailable("PostgreSQL did not answer within \(deadline)")
         } catch let error as PostgresTransactionError {

@@ -1,0 +1,122 @@
+import Synchronization
+import Testing
+
+@testable import LeadStorage
+
+/// The group-commit queue on its own, with a write function that records what it was given: coalescing, the bound
+/// on writers, and that every caller gets an answer — its own output, or its batch's error.
+@Suite struct IntakeBatcherTests {
+    /// Records each batch written and lets a test hold writes until it opens the gate.
+    final class Recorder: Sendable {
+        private let state = Mutex<(batches: [[Int]], inFlight: Int, maxInFlight: Int)>(([], 0, 0))
+        let gate = Gate()
+
+        var batches: [[Int]] { self.state.withLock { $0.batches } }
+        var maxInFlight: Int { self.state.withLock { $0.maxInFlight } }
+
+        func write(_ items: [Int]) async throws -> [String] {
+            self.state.withLock {
+                $0.batches.append(items)
+                $0.inFlight += 1
+                $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+            }
+            await self.gate.wait()
+            self.state.withLock { $0.inFlight -= 1 }
+            return items.map { "out-\($0)" }
+        }
+    }
+
+    /// Holds writers until opened; open from the start unless `close()` is called.
+    final class Gate: Sendable {
+        private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
+
+        func close() { self.state.withLock { $0.open = false } }
+
+        func open() {
+            let waiters = self.state.withLock { state in
+                state.open = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let isOpen = self.state.withLock { state in
+                    if !state.open { state.waiters.append(continuation) }
+                    return state.open
+                }
+                if isOpen { continuation.resume() }
+            }
+        }
+    }
+
+    /// Waits (up to 10 s) until `condition` holds.
+    static func eventually(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw TimedOut() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    struct TimedOut: Error {}
+
+    @Test func aLoneRequestIsWrittenAtOnceInABatchOfItsOwn() async throws {
+        let recorder = Recorder()
+        let batcher = IntakeBatcher<Int, String>(maxWriters: 2, maxBatch: 10, write: recorder.write)
+        #expect(try await batcher.submit(7) == "out-7")
+        #expect(recorder.batches == [[7]])
+    }
+
+    @Test func requestsQueuedBehindBusyWritersShareTheNextBatches() async throws {
+        let recorder = Recorder()
+        recorder.gate.close()
+        let batcher = IntakeBatcher<Int, String>(maxWriters: 2, maxBatch: 5, write: recorder.write)
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            defer { recorder.gate.open() }  // a failure here must not leave the writers (and the group) waiting forever
+            for item in 0..<2 {
+                group.addTask { (item, try await batcher.submit(item)) }
+                try await Self.eventually { recorder.batches.count == item + 1 }
+            }
+            // Both writers are busy with a batch each; what comes now waits and is written in batches of at most 5.
+            for item in 2..<14 {
+                group.addTask { (item, try await batcher.submit(item)) }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            recorder.gate.open()
+            for try await (item, output) in group {
+                #expect(output == "out-\(item)")
+            }
+        }
+        let batches = recorder.batches
+        #expect(batches.prefix(2) == [[0], [1]])
+        #expect(batches.flatMap { $0 }.sorted() == Array(0..<14))
+        #expect(batches.dropFirst(2).allSatisfy { $0.count <= 5 })
+        #expect(batches.count <= 2 + 4, "12 queued requests in batches of up to 5 take 3 batches, 4 if one came late")
+        #expect(recorder.maxInFlight <= 2)
+    }
+
+    @Test func aFailedWriteFailsEveryRequestOfItsBatchAndOnlyThose() async throws {
+        struct Refused: Error {}
+        let batcher = IntakeBatcher<Int, String>(maxWriters: 1, maxBatch: 10) { items in
+            if items.contains(13) { throw Refused() }
+            return items.map { "out-\($0)" }
+        }
+        await #expect(throws: Refused.self) { try await batcher.submit(13) }
+        #expect(try await batcher.submit(14) == "out-14")
+    }
+
+    @Test func aWriteAnsweringWithTheWrongNumberOfResultsFailsItsRequestsInsteadOfLeavingThemWaiting() async throws {
+        let batcher = IntakeBatcher<Int, String>(maxWriters: 1, maxBatch: 10) { _ in [] }
+        await #expect(throws: IntakeBatchMismatch.self) { try await batcher.submit(1) }
+    }
+
+    @Test func writersRunOnTheGivenExecutor() async throws {
+        let batcher = IntakeBatcher<Int, Bool>(maxWriters: 1, maxBatch: 10, executor: IntakeEventLoop.executor) { items in
+            items.map { _ in IntakeEventLoop.executor.eventLoop.inEventLoop }
+        }
+        #expect(try await batcher.submit(1) == true)
+    }
+}
