@@ -27,13 +27,13 @@ public struct StoreBootstrap: Sendable {
         case .postgres(let settings):
             let store = PostgresLeadStore(settings: settings, deadline: configuration.databaseTimeout, logger: logger)
             guard spooling, let spoolConfiguration = configuration.spool else {
-                return StoreBootstrap(store: store, services: [store.client])
+                return StoreBootstrap(store: store, services: [store.client, SearchIndexMaintenance(store: store, logger: logger)])
             }
             let spool = try Spool.open(spoolConfiguration, logger: logger)
             let spooling = SpoolingLeadStore(database: store, spool: spool, logger: logger)
             return StoreBootstrap(
                 store: spooling,
-                services: [store.client, SpoolDrainer(store: spooling, logger: logger)],
+                services: [store.client, SpoolDrainer(store: spooling, logger: logger), SearchIndexMaintenance(store: store, logger: logger)],
                 waitsForDatabase: false
             )
         case .sqlite(let path):

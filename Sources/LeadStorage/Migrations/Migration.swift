@@ -9,5 +9,8 @@ struct Migration: Sendable {
     let sqlite: [String]
 
     /// Every migration, oldest first. Append only: a released migration is never edited.
-    static let all: [Migration] = [.oldServiceSchema, .rawJournal, .longValues, .intakeProcedure, .crm, .intakeDuplicatesOnce]
+    static let all: [Migration] = [
+        .oldServiceSchema, .rawJournal, .longValues, .intakeProcedure, .crm, .intakeDuplicatesOnce,
+        .searchIndexPendingList,
+    ]
 }

@@ -20,6 +20,8 @@ public final class PostgresLeadStore: LeadStore {
     /// Set while the database is known to be away (by the spool in front of this store): intake then fails at once
     /// instead of each queued batch waiting out its own deadline.
     let outageSignal: OutageSignal
+    /// Batches written by intake, for `SearchIndexMaintenance`.
+    let intakeActivity: IntakeActivity
 
     public init(settings: PostgresSettings, deadline: Duration = .seconds(2), logger: Logger) {
         self.settings = settings
@@ -38,6 +40,8 @@ public final class PostgresLeadStore: LeadStore {
         self.client = client
         let outage = OutageSignal()
         self.outageSignal = outage
+        let activity = IntakeActivity()
+        self.intakeActivity = activity
         // Two transactions in flight: one is written while the next gathers. More writers make smaller batches,
         // and a lead in a small batch costs the server more (scripts/bench: no gain from 4 on two cores).
         self.batcher = IntakeBatcher(
@@ -46,6 +50,7 @@ public final class PostgresLeadStore: LeadStore {
             executor: IntakeEventLoop.executor
         ) { items in
             guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
+            defer { activity.recordBatch() }
             return try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
         }
     }

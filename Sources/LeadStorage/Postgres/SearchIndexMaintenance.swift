@@ -1,0 +1,84 @@
+import LeadCore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps the lead search index's pending list short, away from intake.
+///
+/// A GIN index (the trigram search index of migration 5) collects new entries in a pending list; the insert that
+/// finds the list over `gin_pending_list_limit` merges it into the index itself — tens of milliseconds in which its
+/// whole batch of requests waits. Migration 7 raises the index's limit, and this service merges the list every
+/// `interval` while leads come in, on a connection of its own, so no intake transaction does that work.
+/// Several leadcrm instances may run it against one database: PostgreSQL lets one merge at a time.
+public struct SearchIndexMaintenance: Service {
+    let store: PostgresLeadStore
+    let interval: Duration
+    let logger: Logger
+
+    public init(store: PostgresLeadStore, interval: Duration = .milliseconds(250), logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var seen = self.store.intakeActivity.count
+            while true {
+                do {
+                    try await Task.sleep(for: self.interval)
+                } catch {
+                    return
+                }
+                let count = self.store.intakeActivity.count
+                guard count != seen else { continue }
+                seen = count
+                do {
+                    guard try await self.store.mergeSearchIndexPendingList() != nil else {
+                        self.logger.debug("no search index; its maintenance stops")
+                        return
+                    }
+                } catch LeadStoreError.unavailable(let reason) {
+                    self.logger.debug("search index maintenance skipped: the database is away", metadata: ["error": "\(reason)"])
+                } catch {
+                    self.logger.warning(
+                        "search index maintenance stops; intake merges the index's pending list itself",
+                        metadata: ["error": "\(operatorDescription(of: error))"]
+                    )
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// Counts intake batches written, so that maintenance runs only while leads come in.
+final class IntakeActivity: Sendable {
+    private let batches = Atomic<Int>(0)
+
+    var count: Int { self.batches.load(ordering: .relaxed) }
+
+    func recordBatch() { self.batches.add(1, ordering: .relaxed) }
+}
+
+extension PostgresLeadStore {
+    /// Merges the search index's pending list into the index. Returns the number of pending-list pages merged, or
+    /// `nil` when the database has no search index (`pg_trgm` was not available).
+    public func mergeSearchIndexPendingList() async throws -> Int? {
+        // A merge after a long pause can take a while; it holds no lock that intake waits for.
+        try await self.perform(deadline: max(self.deadline, .seconds(30))) { client in
+            let rows = try await client.query(
+                """
+                SELECT gin_clean_pending_list("index")::int8 FROM (SELECT to_regclass('leads_search_trgm_idx') AS "index") AS "s"
+                WHERE "index" IS NOT NULL
+                """,
+                logger: self.logger
+            )
+            for try await pages in rows.decode(Int.self) {
+                return pages
+            }
+            return nil
+        }
+    }
+}
