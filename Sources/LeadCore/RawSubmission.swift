@@ -5,7 +5,7 @@ import Foundation
 public struct RawSubmission: Sendable, Equatable {
     /// The raw row's id; a lead created from this submission gets the same id.
     public var id: UUID {
-        didSet { self.idText = self.id.uuidString.lowercased() }
+        didSet { self.idText = RandomUUID.lowercaseText(of: self.id) }
     }
     public var receivedAt: Date
     public var body: [UInt8]
@@ -19,7 +19,7 @@ public struct RawSubmission: Sendable, Equatable {
     public var clientAddress: String?
 
     public init(
-        id: UUID = UUID(),
+        id: UUID = RandomUUID.make(),
         receivedAt: Date = Date(),
         body: [UInt8],
         truncated: Bool = false,
@@ -29,7 +29,7 @@ public struct RawSubmission: Sendable, Equatable {
         clientAddress: String? = nil
     ) {
         self.id = id
-        self.idText = id.uuidString.lowercased()
+        self.idText = RandomUUID.lowercaseText(of: id)
         self.receivedAt = receivedAt
         self.body = body
         self.truncated = truncated

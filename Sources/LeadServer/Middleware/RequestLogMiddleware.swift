@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LeadCore
 import Logging
 
 /// Gives each request its id (the sender's `X-Request-Id`, or a new one), echoes it, and writes one log line when
@@ -14,7 +15,9 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let requestID = request.headers[Self.requestIDHeader].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let requestID =
+            request.headers[Self.requestIDHeader].flatMap { $0.isEmpty ? nil : $0 }
+            ?? RandomUUID.lowercaseText(of: RandomUUID.make())
         context.requestID = requestID
         let start = ContinuousClock.now
         var response = try await next(request, context)
