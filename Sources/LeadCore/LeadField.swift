@@ -18,6 +18,26 @@ public enum LeadField: String, CaseIterable, Sendable {
     /// The name senders use in the JSON body.
     public var jsonName: String { self.rawValue }
 
+    /// The field's place in `allCases`.
+    var position: Int {
+        switch self {
+        case .clickID: 0
+        case .country: 1
+        case .creo: 2
+        case .description: 3
+        case .domain: 4
+        case .email: 5
+        case .firstName: 6
+        case .lastName: 7
+        case .ip: 8
+        case .lang: 9
+        case .marker: 10
+        case .offer: 11
+        case .phone: 12
+        case .sourcetype: 13
+        }
+    }
+
     /// The column in the `leads` table.
     public var column: String {
         switch self {

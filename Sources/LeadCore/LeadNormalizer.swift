@@ -6,7 +6,9 @@
 /// field, and aliases that lost, are kept in `extra` so nothing a sender wrote is dropped from the lead.
 public enum LeadNormalizer {
     public static func normalize(_ members: [(key: String, value: JSONValue)]) -> NormalizedLead {
-        var chosen: [LeadField: (key: String, value: JSONValue, isExact: Bool)] = [:]
+        // The member chosen for each field, by `LeadField.allCases` position (an array: this runs for every request).
+        var chosen: [(key: String, value: JSONValue, isExact: Bool)?] = Array(repeating: nil, count: LeadField.allCases.count)
+        var chosenCount = 0
         var extra: [(key: String, value: JSONValue)] = []
 
         for member in members {
@@ -15,23 +17,26 @@ public enum LeadNormalizer {
                 continue
             }
             let isExact = member.key == field.jsonName
-            guard let current = chosen[field] else {
-                chosen[field] = (member.key, member.value, isExact)
+            guard let current = chosen[field.position] else {
+                chosen[field.position] = (member.key, member.value, isExact)
+                chosenCount += 1
                 continue
             }
             if isExact && !(member.value == .null && !current.isExact) {
                 // A repeated exact key: the later one wins, as in `JSON.parse`; the raw body still has both.
                 // An exact `null` does not erase a value an alias gave.
                 if !current.isExact { extra.append((TextSanitizer.clean(current.key), current.value)) }
-                chosen[field] = (member.key, member.value, true)
+                chosen[field.position] = (member.key, member.value, true)
             } else {
                 extra.append((TextSanitizer.clean(member.key), member.value))
             }
         }
 
         var lead = NormalizedLead()
-        for (field, member) in chosen {
-            lead[field] = text(of: member.value)
+        lead.fields.reserveCapacity(chosenCount)
+        for (field, member) in zip(LeadField.allCases, chosen) {
+            guard let member, let text = text(of: member.value) else { continue }
+            lead[field] = text
         }
         lead.extra = extra.isEmpty ? nil : JSONValue.object(extra).jsonText
         return lead

@@ -1,11 +1,17 @@
-import LeadCore
 import Testing
+
+@testable import LeadCore
 
 @Suite struct LeadFieldTests {
     /// The JSON names are the old service's contract and the columns its tables; neither may change.
     @Test func keepsTheOldServiceNames() {
         #expect(LeadField.allCases.map(\.jsonName) == Self.contractNames)
         #expect(LeadField.allCases.map(\.column) == Self.columnNames)
+    }
+
+    /// The normalizer keeps its choice per field in an array indexed by `position`.
+    @Test func positionsAreTheOrderOfAllCases() {
+        #expect(LeadField.allCases.map(\.position) == Array(LeadField.allCases.indices))
     }
 
     @Test(arguments: LeadField.allCases)
