@@ -57,18 +57,25 @@ struct IntakeController {
         return Self.response(for: result)
     }
 
+    /// `{"ok":true,"lead_id":"<id>"` and `tail`: written directly, as every intake answer is one of three shapes.
+    static func accepted(_ status: HTTPResponse.Status, leadID: String, tail: StaticString) -> Response {
+        var body = ByteBuffer()
+        body.reserveCapacity(64 + leadID.utf8.count)
+        body.writeStaticString(#"{"ok":true,"lead_id":"#)
+        body.writeString(JSONValue.string(leadID).jsonText)
+        body.writeStaticString(tail)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    }
+
     static func response(for result: IntakeResult) -> Response {
         switch result {
         case .stored(let leadID):
-            JSONResponse.make(.created, [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(false))])
+            Self.accepted(.created, leadID: leadID, tail: #","deduplicated":false}"#)
         case .duplicate(let leadID):
             // Senders treat 409 as success: the lead exists, here is its id.
-            JSONResponse.make(.conflict, [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(true))])
+            Self.accepted(.conflict, leadID: leadID, tail: #","deduplicated":true}"#)
         case .queued(let leadID), .failed(let leadID):
-            JSONResponse.make(
-                .accepted,
-                [("ok", .bool(true)), ("lead_id", .string(leadID)), ("deduplicated", .bool(false)), ("queued", .bool(true))]
-            )
+            Self.accepted(.accepted, leadID: leadID, tail: #","deduplicated":false,"queued":true}"#)
         case .rejected(.payloadTooLarge):
             JSONResponse.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
         case .rejected(.incompleteBody):
