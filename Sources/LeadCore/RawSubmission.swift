@@ -19,7 +19,7 @@ public struct RawSubmission: Sendable, Equatable {
     public var clientAddress: String?
 
     public init(
-        id: UUID = RandomUUID.make(),
+        id: UUID? = nil,
         receivedAt: Date = Date(),
         body: [UInt8],
         truncated: Bool = false,
@@ -28,6 +28,7 @@ public struct RawSubmission: Sendable, Equatable {
         headers: SubmissionHeaders = SubmissionHeaders(),
         clientAddress: String? = nil
     ) {
+        let id = id ?? RandomUUID.timeOrdered(at: receivedAt)
         self.id = id
         self.idText = RandomUUID.lowercaseText(of: id)
         self.receivedAt = receivedAt
