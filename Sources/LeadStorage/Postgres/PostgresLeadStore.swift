@@ -42,10 +42,11 @@ public final class PostgresLeadStore: LeadStore {
         self.outageSignal = outage
         let activity = IntakeActivity()
         self.intakeActivity = activity
-        // Two transactions in flight: one is written while the next gathers. More writers make smaller batches,
-        // and a lead in a small batch costs the server more (scripts/bench: no gain from 4 on two cores).
+        // One transaction in flight: the next batch gathers while it is written. More writers make smaller batches,
+        // and a lead in a small batch costs both sides more (paired runs on two cores, 32 and 256 connections: one
+        // writer 17–22% more leads/s than two at 32, 6% at 256, and a lower p99; three and four were worse again).
         self.batcher = IntakeBatcher(
-            maxWriters: min(settings.poolSize, 2),
+            maxWriters: 1,
             maxBatch: 256,
             executor: IntakeEventLoop.executor
         ) { items in
