@@ -64,7 +64,7 @@ struct IntakeController {
         body.writeStaticString(#"{"ok":true,"lead_id":"#)
         body.writeString(JSONValue.string(leadID).jsonText)
         body.writeStaticString(tail)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        return JSONResponse.make(status, body: body)
     }
 
     static func response(for result: IntakeResult) -> Response {
