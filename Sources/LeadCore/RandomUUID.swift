@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// Random (version 4) UUIDs, and their lowercase text, for the ids of every request.
+/// UUIDs for every request — random (version 4) and time-ordered (version 7) — and their lowercase text.
 ///
 /// `UUID()` reads `/dev/urandom` for each id — open, read and close, three system calls — which was 5% of intake's
 /// CPU time at two ids per request. These come from the same source, the kernel's random generator, fetched 4 KB at
@@ -14,10 +14,7 @@ public enum RandomUUID {
     private static let pool = Mutex(RandomBytes())
 
     public static func make() -> UUID {
-        var bytes = self.pool.withLock { $0.next16() }
-        bytes.6 = (bytes.6 & 0x0F) | 0x40  // version 4
-        bytes.8 = (bytes.8 & 0x3F) | 0x80  // RFC 4122 variant
-        return UUID(uuid: bytes)
+        self.uuid(version: 4, from: self.pool.withLock { $0.next16() })
     }
 
     /// A version 7 UUID: the time in milliseconds, then 74 random bits. Ids made close together in time sort
@@ -31,8 +28,14 @@ public enum RandomUUID {
         bytes.3 = UInt8(truncatingIfNeeded: milliseconds >> 16)
         bytes.4 = UInt8(truncatingIfNeeded: milliseconds >> 8)
         bytes.5 = UInt8(truncatingIfNeeded: milliseconds)
-        bytes.6 = (bytes.6 & 0x0F) | 0x70  // version 7
-        bytes.8 = (bytes.8 & 0x3F) | 0x80  // RFC 9562 variant
+        return self.uuid(version: 7, from: bytes)
+    }
+
+    /// `bytes` with the version in the high nibble of byte 6 and the RFC 9562 variant in the top bits of byte 8.
+    private static func uuid(version: UInt8, from bytes: RandomBytes.Sixteen) -> UUID {
+        var bytes = bytes
+        bytes.6 = (bytes.6 & 0x0F) | (version << 4)
+        bytes.8 = (bytes.8 & 0x3F) | 0x80
         return UUID(uuid: bytes)
     }
 
