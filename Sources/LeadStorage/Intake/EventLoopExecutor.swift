@@ -3,7 +3,7 @@ import NIOPosix
 
 /// A task executor that runs its jobs on one event loop.
 ///
-/// The intake writer runs here, on the event loop of the database connections (`IntakeEventLoop.shared`), so that
+/// The intake writer runs here, on the event loop of the database connections (`IntakeEventLoop.executor`), so that
 /// the steps of a batch — sending it, reading the answer, waking the requests — follow one another on an idle
 /// thread, instead of each step queueing behind the HTTP work on the server's event loops.
 final class EventLoopExecutor: TaskExecutor {
