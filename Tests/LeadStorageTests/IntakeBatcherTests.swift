@@ -1,3 +1,4 @@
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -118,5 +119,40 @@ import Testing
             items.map { _ in IntakeEventLoop.executor.eventLoop.inEventLoop }
         }
         #expect(try await batcher.submit(1) == true)
+    }
+
+    /// Requests submitted from several event loops (one of them the writer's) and from none share batches; each gets
+    /// its own answer, and goes on on its own loop.
+    @Test func requestsFromEveryEventLoopGetTheirOwnAnswers() async throws {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        let executors = (0..<3).map { _ in EventLoopExecutor(loops.next()) }
+        let recorder = Recorder()
+        recorder.gate.close()
+        let batcher = IntakeBatcher<Int, String>(
+            maxWriters: 1,
+            maxBatch: 8,
+            executor: executors[2],
+            write: recorder.write
+        )
+        try await withThrowingTaskGroup(of: (Int, String, Bool).self) { group in
+            defer { recorder.gate.open() }
+            for item in 0..<40 {
+                let executor = item % 4 == 3 ? nil : executors[item % 4]
+                group.addTask(executorPreference: executor) {
+                    let output = try await batcher.submit(item)
+                    return (item, output, executor.map { $0.eventLoop.inEventLoop } ?? true)
+                }
+            }
+            try await Self.eventually { recorder.batches.count == 1 }
+            try await Task.sleep(for: .milliseconds(50))
+            recorder.gate.open()
+            for try await (item, output, onItsLoop) in group {
+                #expect(output == "out-\(item)")
+                #expect(onItsLoop, "request \(item) went on off its event loop")
+            }
+        }
+        #expect(recorder.batches.flatMap { $0 }.sorted() == Array(0..<40))
+        #expect(recorder.batches.count < 40, "queued requests share batches")
+        try await loops.shutdownGracefully()
     }
 }

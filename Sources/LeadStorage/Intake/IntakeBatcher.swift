@@ -1,4 +1,6 @@
 import LeadCore
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// One intake request waiting for its batch.
@@ -15,14 +17,20 @@ struct IntakeItem: Sendable {
 /// the writers are busy, and batches grow on their own.
 ///
 /// Writers run as tasks on `executor` (for PostgreSQL, the event loop of its connections), so that a batch's steps
-/// never wait behind other work; a request only waits for its answer.
+/// never wait behind other work; a request only waits for its answer. Each request is answered on the event loop it
+/// was submitted from — its connection's, since Swift concurrency runs on the event loops — so its task goes on
+/// where its response is written; a writer on another thread hands each loop its answers in one go.
 final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
     typealias Write = @Sendable ([Item]) async throws -> [Output]
 
     private struct Waiting {
         let item: Item
         let continuation: CheckedContinuation<Output, any Error>
+        /// The event loop the request was submitted from, if it ran on one.
+        let home: (any EventLoop)?
     }
+
+    private typealias Answer = (continuation: CheckedContinuation<Output, any Error>, result: Result<Output, any Error>)
 
     private struct State {
         var queue: [Waiting] = []
@@ -45,9 +53,10 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
     /// Writes `item` with the next batch and returns its output once that batch is written. Cancelling the caller
     /// does not take the item back: it is written (or fails) with its batch either way.
     func submit(_ item: Item) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
+        let home = MultiThreadedEventLoopGroup.currentEventLoop
+        return try await withCheckedThrowingContinuation { continuation in
             let startsWriter = self.state.withLock { state -> Bool in
-                state.queue.append(Waiting(item: item, continuation: continuation))
+                state.queue.append(Waiting(item: item, continuation: continuation, home: home))
                 guard state.writers < self.maxWriters else { return false }
                 state.writers += 1
                 return true
@@ -69,17 +78,36 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
             }
             switch result {
             case .success(let outputs) where outputs.count == batch.count:
-                for (waiting, output) in zip(batch, outputs) {
-                    waiting.continuation.resume(returning: output)
-                }
+                Self.answer(zip(batch, outputs).map { ($0, .success($1)) })
             case .success(let outputs):
                 let error = IntakeBatchMismatch(items: batch.count, outputs: outputs.count)
-                for waiting in batch {
-                    waiting.continuation.resume(throwing: error)
-                }
+                Self.answer(batch.map { ($0, .failure(error)) })
             case .failure(let error):
-                for waiting in batch {
-                    waiting.continuation.resume(throwing: error)
+                Self.answer(batch.map { ($0, .failure(error)) })
+            }
+        }
+    }
+
+    /// Resumes each request on its own event loop: at once when it is this thread's (or it has none), otherwise in
+    /// one task per loop for all of that loop's requests.
+    private static func answer(_ answers: [(Waiting, Result<Output, any Error>)]) {
+        var elsewhere: [(loop: any EventLoop, answers: [Answer])] = []
+        for (waiting, result) in answers {
+            guard let home = waiting.home, !home.inEventLoop else {
+                waiting.continuation.resume(with: result)
+                continue
+            }
+            let answer = (continuation: waiting.continuation, result: result)
+            if let index = elsewhere.firstIndex(where: { $0.loop === home }) {
+                elsewhere[index].answers.append(answer)
+            } else {
+                elsewhere.append((home, [answer]))
+            }
+        }
+        for (loop, answers) in elsewhere {
+            loop.execute {
+                for answer in answers {
+                    answer.continuation.resume(with: answer.result)
                 }
             }
         }
