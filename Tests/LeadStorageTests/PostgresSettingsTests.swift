@@ -1,4 +1,5 @@
 import LeadStorage
+import PostgresNIO
 import Testing
 
 /// A `DATABASE_URL` copied from the old service's Prisma `.env` must work unchanged.
@@ -31,6 +32,16 @@ import Testing
         #expect(settings.username == "app@corp")
         #expect(settings.password == "p@ss:w/rd%")
         #expect(settings.database == "my db")
+    }
+
+    /// The pool: up to `connection_limit` connections, each closed after a minute idle; no keep-alive query, whose
+    /// timer the pool would set up and tear down around every intake batch.
+    @Test func poolsConnectionsWithoutKeepAlive() throws {
+        let options = try PostgresSettings(url: "postgres://localhost/db?connection_limit=7").clientConfiguration.options
+        #expect(options.maximumConnections == 7)
+        #expect(options.minimumConnections == 0)
+        #expect(options.connectionIdleTimeout == .seconds(60))
+        #expect(options.keepAliveBehavior == nil)
     }
 
     @Test(arguments: ["3": 3, "10": 10, "250": 250])

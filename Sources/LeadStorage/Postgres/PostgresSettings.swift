@@ -97,6 +97,11 @@ public struct PostgresSettings: Sendable, Equatable {
         }
         configuration.options.maximumConnections = self.poolSize
         configuration.options.connectTimeout = self.connectTimeout
+        // No pool keep-alive. The pool closes a connection after 60 s idle anyway, so a keep-alive query (due after
+        // 30 s idle) protects little; but it is set up as a timer every time a connection goes back to the pool and
+        // torn down when it is taken again, and intake takes and returns one per batch. Without it, intake at 32
+        // connections made 6–8% more requests/s in three of four interleaved comparisons (2% fewer in the fourth).
+        configuration.options.keepAliveBehavior = nil
         var parameters = [("TimeZone", "UTC"), ("application_name", "leadcrm")]
         if let schema {
             parameters.append(("search_path", Self.quoteIdentifier(schema)))
