@@ -50,27 +50,36 @@ import Testing
         }
     }
 
+    /// Without the index there is nothing to merge, and the service still runs until shutdown: a service that
+    /// returns ends the whole server (its `ServiceGroup`). It looks for the index again later, and merges once it is
+    /// back.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))
-    func withoutTheSearchIndexThereIsNothingToMerge() async throws {
+    func withoutTheSearchIndexTheServiceWaitsForItInsteadOfEnding() async throws {
         try await TestDatabase.with(.postgres) { db in
             let store = try #require(db.store as? PostgresLeadStore)
+            var createIndex: String?
+            let rows = try await store.client.query("SELECT pg_get_indexdef('leads_search_trgm_idx'::regclass)")
+            for try await definition in rows.decode(String.self) { createIndex = definition }
+            let recreate = try #require(createIndex, "the test database has the search index")
             try await db.execute([#"DROP INDEX "leads_search_trgm_idx""#])
             #expect(try await store.mergeSearchIndexPendingList() == nil)
-            let service = SearchIndexMaintenance(store: store, interval: .milliseconds(10), logger: Logger(label: "test"))
+            let service = SearchIndexMaintenance(
+                store: store,
+                interval: .milliseconds(10),
+                recheck: .milliseconds(100),
+                logger: Logger(label: "test")
+            )
             let running = Task { try await service.run() }
+            defer { running.cancel() }
             try await Self.recordLeads(1, prefix: "none", in: db)
-            // With no index the service ends by itself (soon after the first lead) instead of asking again and again.
-            let deadline = ContinuousClock.now + .seconds(10)
-            let ended = Task {
-                try await running.value
-                return ContinuousClock.now < deadline
-            }
-            let watchdog = Task {
-                try await Task.sleep(until: deadline)
-                running.cancel()
-            }
-            defer { watchdog.cancel() }
-            #expect(try await ended.value, "the service ended without being cancelled")
+            try await Task.sleep(for: .milliseconds(300))
+            // Still running after finding no index; then the index comes back, and leads with it.
+            try await db.execute([recreate])
+            try await Self.recordLeads(20, prefix: "back", in: db)
+            try await Task.sleep(for: .milliseconds(400))
+            running.cancel()
+            try await running.value  // ends when cancelled
+            #expect(try await store.mergeSearchIndexPendingList() == 0, "the service merged once the index was back")
         }
     }
 }

@@ -11,43 +11,59 @@ import Synchronization
 /// whole batch of requests waits. Migration 7 raises the index's limit, and this service merges the list every
 /// `interval` while leads come in, on a connection of its own, so no intake transaction does that work.
 /// Several leadcrm instances may run it against one database: PostgreSQL lets one merge at a time.
+///
+/// It runs until shutdown whatever happens: a service that returns early would end the whole server. Without the
+/// index (no `pg_trgm`, or dropped by an operator) it looks again every `recheck` while leads come in; if a merge
+/// fails otherwise (say, the database user may not merge that index) it logs that once and leaves the list to intake.
 public struct SearchIndexMaintenance: Service {
     let store: PostgresLeadStore
     let interval: Duration
+    let recheck: Duration
     let logger: Logger
 
-    public init(store: PostgresLeadStore, interval: Duration = .milliseconds(250), logger: Logger) {
+    public init(store: PostgresLeadStore, interval: Duration = .milliseconds(250), recheck: Duration = .seconds(60), logger: Logger) {
         self.store = store
         self.interval = interval
+        self.recheck = recheck
         self.logger = logger
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var seen = self.store.intakeActivity.count
-            while true {
-                do {
-                    try await Task.sleep(for: self.interval)
-                } catch {
-                    return
+            await self.mergeWhileLeadsComeIn()
+        }
+    }
+
+    /// Returns when cancelled (on shutdown) and only then.
+    private func mergeWhileLeadsComeIn() async {
+        var seen = self.store.intakeActivity.count
+        var nextLook = ContinuousClock.now
+        while true {
+            do {
+                try await Task.sleep(for: self.interval)
+            } catch {
+                return
+            }
+            let count = self.store.intakeActivity.count
+            guard count != seen, ContinuousClock.now >= nextLook else { continue }
+            seen = count
+            do {
+                if try await self.store.mergeSearchIndexPendingList() == nil {
+                    self.logger.debug("no search index to merge; looking again later", metadata: ["recheck": "\(self.recheck)"])
+                    nextLook = ContinuousClock.now + self.recheck
                 }
-                let count = self.store.intakeActivity.count
-                guard count != seen else { continue }
-                seen = count
-                do {
-                    guard try await self.store.mergeSearchIndexPendingList() != nil else {
-                        self.logger.debug("no search index; its maintenance stops")
-                        return
-                    }
-                } catch LeadStoreError.unavailable(let reason) {
-                    self.logger.debug("search index maintenance skipped: the database is away", metadata: ["error": "\(reason)"])
-                } catch {
-                    self.logger.warning(
-                        "search index maintenance stops; intake merges the index's pending list itself",
-                        metadata: ["error": "\(operatorDescription(of: error))"]
-                    )
-                    return
+            } catch LeadStoreError.unavailable(let reason) {
+                self.logger.debug("search index maintenance skipped: the database is away", metadata: ["error": "\(reason)"])
+            } catch {
+                self.logger.warning(
+                    "search index maintenance stops; intake merges the index's pending list itself",
+                    metadata: ["error": "\(operatorDescription(of: error))"]
+                )
+                // Nothing more to do here, but returning would end the server: wait for shutdown.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(3600))
                 }
+                return
             }
         }
     }
