@@ -28,13 +28,13 @@ public struct StoreBootstrap: Sendable {
             let store = PostgresLeadStore(settings: settings, deadline: configuration.databaseTimeout, logger: logger)
             let maintenance = SearchIndexMaintenance(store: store, logger: logger)
             guard spooling, let spoolConfiguration = configuration.spool else {
-                return StoreBootstrap(store: store, services: [store.client, maintenance])
+                return StoreBootstrap(store: store, services: [store, maintenance])
             }
             let spool = try Spool.open(spoolConfiguration, logger: logger)
             let spooling = SpoolingLeadStore(database: store, spool: spool, logger: logger)
             return StoreBootstrap(
                 store: spooling,
-                services: [store.client, SpoolDrainer(store: spooling, logger: logger), maintenance],
+                services: [store, SpoolDrainer(store: spooling, logger: logger), maintenance],
                 waitsForDatabase: false
             )
         case .sqlite(let path):

@@ -6,7 +6,8 @@ import Synchronization
 struct DeadlineExceeded: Error {}
 
 /// Runs `operation`, failing with `DeadlineExceeded` when it takes longer than `duration`. The operation runs as a
-/// task preferring `executor` (when given).
+/// task preferring `executor` (when given), and its timer is on that executor's event loop, so that a batch's steps
+/// wake no other thread.
 ///
 /// A database that does not answer must not hold a request (or a shutdown) hostage. A task group would not do:
 /// it waits for its children, and a query on a connection to a dead or frozen server may ignore cancellation. So the
@@ -14,7 +15,7 @@ struct DeadlineExceeded: Error {}
 /// cancelled, finishing (or failing) on its own once the connection gives up.
 func withDeadline<T: Sendable>(
     _ duration: Duration,
-    executor: (any TaskExecutor)? = nil,
+    executor: EventLoopExecutor? = nil,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = DeadlineRace<T>()
@@ -30,7 +31,8 @@ func withDeadline<T: Sendable>(
             }
             // A timer on an event loop, not a sleeping task: cheaper, and a cancelled sleep would hold its memory
             // until its deadline.
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(duration)) {
+            let loop = executor?.eventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+            let timer = loop.scheduleTask(in: TimeAmount(duration)) {
                 race.finish(.failure(DeadlineExceeded()))
                 work.cancel()
             }

@@ -77,4 +77,37 @@ import Testing
         #expect(settings.port == 5433)
         #expect(try PostgresSettings(url: "postgres://localhost/leadcrm?host=db.internal").socketDirectory == nil)
     }
+
+    /// Intake's own connection reaches the same server as the pool's, with the same login, TLS and session.
+    @Test(arguments: [
+        ("disable", false, false),
+        ("allow", true, false),
+        ("prefer", true, false),
+        ("require", true, true),
+        ("verify-ca", true, true),
+        ("verify-full", true, true),
+    ])
+    func configuresIntakesConnectionLikeThePool(mode: String, allowsTLS: Bool, requiresTLS: Bool) throws {
+        let settings = try PostgresSettings(url: "postgres://leads:pw@db.internal:6432/crm?schema=sales&sslmode=\(mode)&connect_timeout=7")
+        let connection = try settings.connectionConfiguration()
+        let pool = settings.clientConfiguration
+        #expect(connection.host == "db.internal")
+        #expect(connection.port == 6432)
+        #expect(connection.username == "leads")
+        #expect(connection.password == "pw")
+        #expect(connection.database == "crm")
+        #expect(connection.tls.isAllowed == allowsTLS)
+        #expect(connection.tls.isEnforced == requiresTLS)
+        #expect(connection.options.connectTimeout == .seconds(7))
+        #expect(connection.options.additionalStartupParameters.map(\.0) == pool.options.additionalStartupParameters.map(\.0))
+        #expect(connection.options.additionalStartupParameters.map(\.1) == pool.options.additionalStartupParameters.map(\.1))
+        #expect(connection.options.additionalStartupParameters.contains { $0 == ("search_path", "\"sales\"") })
+    }
+
+    @Test func configuresIntakesConnectionThroughASocketDirectory() throws {
+        let settings = try PostgresSettings(url: "postgres://postgres@localhost:5433/leadcrm?host=/var/run/postgresql")
+        let connection = try settings.connectionConfiguration()
+        #expect(connection.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5433")
+        #expect(connection.host == nil)
+    }
 }

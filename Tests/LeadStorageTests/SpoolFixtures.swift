@@ -106,7 +106,7 @@ enum SpoolFixtures {
         let settings = try PostgresSettings(url: "postgres://postgres@127.0.0.1:1/x?sslmode=disable")
         let store = PostgresLeadStore(settings: settings, deadline: .milliseconds(300), logger: TestDatabase.logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
+            group.addTask { await store.run() }
             defer { group.cancelAll() }
             return try await body(store)
         }

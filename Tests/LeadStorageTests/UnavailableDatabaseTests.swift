@@ -11,7 +11,7 @@ import Testing
         let settings = try PostgresSettings(url: "postgres://postgres@127.0.0.1:1/leadcrm?sslmode=disable")
         let store = PostgresLeadStore(settings: settings, deadline: .milliseconds(500), logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
+            group.addTask { await store.run() }
             defer { group.cancelAll() }
 
             try await Self.expectUnavailable { try await store.checkHealth() }

@@ -73,7 +73,7 @@ public struct TestDatabase: Sendable {
             // A generous deadline: tests race dozens of requests for a pool of ten on a busy two-core machine.
             let store = PostgresLeadStore(settings: settings, deadline: .seconds(15), logger: self.logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await store.client.run() }
+                group.addTask { await store.run() }
                 defer { group.cancelAll() }
                 do {
                     if migrate { try await store.migrate() }

@@ -10,16 +10,22 @@ extension PostgresLeadStore {
 
     /// Writes these requests as one batch, as the batcher does with concurrent requests.
     func recordBatch(_ items: [IntakeItem]) async throws -> [IntakeResult] {
-        try await Self.writeBatch(items, client: self.client, deadline: self.deadline, logger: self.logger)
+        try await Self.writeBatch(items, on: self.intakeConnection, client: self.client, deadline: self.deadline, logger: self.logger)
     }
 
-    /// One transaction for a whole batch (`IntakeBatchCall`, one round trip); if a lead in it cannot be inserted,
-    /// the batch is written again request by request, so that only that lead fails (its request kept as `failed`)
-    /// and its batch-mates are stored.
-    static func writeBatch(_ items: [IntakeItem], client: PostgresClient, deadline: Duration, logger: Logger) async throws -> [IntakeResult] {
+    /// One transaction for a whole batch (`IntakeBatchCall`, one round trip, on intake's own connection); if a lead
+    /// in it cannot be inserted, the batch is written again request by request (on a pooled connection), so that
+    /// only that lead fails (its request kept as `failed`) and its batch-mates are stored.
+    static func writeBatch(
+        _ items: [IntakeItem],
+        on intake: IntakeConnection,
+        client: PostgresClient,
+        deadline: Duration,
+        logger: Logger
+    ) async throws -> [IntakeResult] {
         do {
-            return try await Self.perform(client: client, deadline: deadline) { client in
-                try await client.withConnection { connection in
+            return try await Self.perform(client: client, deadline: deadline) { _ in
+                try await intake.withConnection { connection in
                     try await Self.writeBatch(items, on: connection, logger: logger)
                 }
             }

@@ -7,10 +7,12 @@ import Synchronization
 
 /// The production store: PostgreSQL through postgres-nio's pooled `PostgresClient`.
 ///
-/// The client is a `Service`; it must be running (in the application's `ServiceGroup`) for queries to proceed.
+/// Intake writes its batches on a connection of its own (`IntakeConnection`); everything else goes through the pool.
+/// The store is a `Service`: it runs the pool, which must be running (in the application's `ServiceGroup`) for
+/// pooled queries to proceed, and closes intake's connection on shutdown.
 /// Every operation has a deadline, so an unreachable or hung server turns into `LeadStoreError.unavailable`
 /// instead of a request that never ends.
-public final class PostgresLeadStore: LeadStore {
+public final class PostgresLeadStore: LeadStore, Service {
     public let client: PostgresClient
     let settings: PostgresSettings
     let logger: Logger
@@ -22,6 +24,8 @@ public final class PostgresLeadStore: LeadStore {
     let outageSignal: OutageSignal
     /// Batches written by intake, for `SearchIndexMaintenance`.
     let intakeActivity: IntakeActivity
+    /// Intake's own connection, outside the pool.
+    let intakeConnection: IntakeConnection
 
     public init(settings: PostgresSettings, deadline: Duration = .seconds(2), logger: Logger) {
         self.settings = settings
@@ -42,9 +46,12 @@ public final class PostgresLeadStore: LeadStore {
         self.outageSignal = outage
         let activity = IntakeActivity()
         self.intakeActivity = activity
+        let intake = IntakeConnection(settings: settings, eventLoop: IntakeEventLoop.group.next(), logger: backgroundLogger)
+        self.intakeConnection = intake
         // One transaction in flight: the next batch gathers while it is written. More writers make smaller batches,
         // and a lead in a small batch costs both sides more (paired runs on two cores, 32 and 256 connections: one
-        // writer 17–22% more leads/s than two at 32, 6% at 256, and a lower p99; three and four were worse again).
+        // writer 17–22% more leads/s than two at 32, 6% at 256, and a lower p99; three and four were worse again;
+        // two writers queueing their batches on intake's one connection made no difference).
         self.batcher = IntakeBatcher(
             maxWriters: 1,
             maxBatch: 256,
@@ -52,8 +59,15 @@ public final class PostgresLeadStore: LeadStore {
         ) { items in
             guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
             defer { activity.recordBatch() }
-            return try await Self.writeBatch(items, client: client, deadline: deadline, logger: logger)
+            return try await Self.writeBatch(items, on: intake, client: client, deadline: deadline, logger: logger)
         }
+    }
+
+    /// Runs the connection pool until shutdown (pooled queries wait while it is not running), then closes intake's
+    /// connection.
+    public func run() async {
+        await self.client.run()
+        await self.intakeConnection.close()
     }
 
     /// Runs a database operation within the deadline, reporting an unreachable database as `unavailable`.

@@ -102,31 +102,74 @@ public struct PostgresSettings: Sendable, Equatable {
         // torn down when it is taken again, and intake takes and returns one per batch. Without it, intake at 32
         // connections made 6–8% more requests/s in three of four interleaved comparisons (2% fewer in the fourth).
         configuration.options.keepAliveBehavior = nil
+        configuration.options.additionalStartupParameters = self.startupParameters
+        return configuration
+    }
+
+    /// The settings of one connection outside the pool (intake's own, `IntakeConnection`): the same server, login,
+    /// TLS and session as the pool's connections. Throws when the TLS context cannot be made.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            configuration = .init(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(self.port)",
+                username: self.username,
+                password: self.password,
+                database: self.database
+            )
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            if let policy = self.tlsPolicy {
+                let context = try NIOSSLContext(configuration: policy.configuration)
+                tls = policy.required ? .require(context) : .prefer(context)
+            } else {
+                tls = .disable
+            }
+            configuration = .init(
+                host: self.host,
+                port: self.port,
+                username: self.username,
+                password: self.password,
+                database: self.database,
+                tls: tls
+            )
+        }
+        configuration.options.connectTimeout = TimeAmount(self.connectTimeout)
+        configuration.options.additionalStartupParameters = self.startupParameters
+        return configuration
+    }
+
+    private var startupParameters: [(String, String)] {
         var parameters = [("TimeZone", "UTC"), ("application_name", "leadcrm")]
         if let schema {
             parameters.append(("search_path", Self.quoteIdentifier(schema)))
         }
-        configuration.options.additionalStartupParameters = parameters
-        return configuration
+        return parameters
     }
 
     private var tls: PostgresClient.Configuration.TLS {
+        guard let policy = self.tlsPolicy else { return .disable }
+        return policy.required ? .require(policy.configuration) : .prefer(policy.configuration)
+    }
+
+    /// The TLS `sslmode` asks for: none, or a configuration and whether the server must take it.
+    private var tlsPolicy: (configuration: TLSConfiguration, required: Bool)? {
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
         switch self.sslMode {
         case .disable:
-            return .disable
+            return nil
         case .allow, .prefer:
             // Like libpq: encrypt when the server offers it, without verifying the certificate.
             tlsConfiguration.certificateVerification = .none
-            return .prefer(tlsConfiguration)
+            return (tlsConfiguration, false)
         case .require:
             tlsConfiguration.certificateVerification = .none
-            return .require(tlsConfiguration)
+            return (tlsConfiguration, true)
         case .verifyCA:
             tlsConfiguration.certificateVerification = .noHostnameVerification
-            return .require(tlsConfiguration)
+            return (tlsConfiguration, true)
         case .verifyFull:
-            return .require(tlsConfiguration)
+            return (tlsConfiguration, true)
         }
     }
 
