@@ -99,52 +99,35 @@ public struct PostgresSettings: Sendable, Equatable {
         configuration.options.connectTimeout = self.connectTimeout
         // No pool keep-alive. The pool closes a connection after 60 s idle anyway, so a keep-alive query (due after
         // 30 s idle) protects little; but it is set up as a timer every time a connection goes back to the pool and
-        // torn down when it is taken again, and intake takes and returns one per batch. Without it, intake at 32
-        // connections made 6–8% more requests/s in three of four interleaved comparisons (2% fewer in the fourth).
+        // torn down when it is taken again. (When intake still took a pooled connection per batch, dropping it gave
+        // 6–8% more requests/s at 32 connections in three of four interleaved comparisons.)
         configuration.options.keepAliveBehavior = nil
-        configuration.options.additionalStartupParameters = self.startupParameters
-        return configuration
-    }
-
-    /// The settings of one connection outside the pool (intake's own, `IntakeConnection`): the same server, login,
-    /// TLS and session as the pool's connections. Throws when the TLS context cannot be made.
-    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        var configuration: PostgresConnection.Configuration
-        if let socketDirectory {
-            configuration = .init(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(self.port)",
-                username: self.username,
-                password: self.password,
-                database: self.database
-            )
-        } else {
-            let tls: PostgresConnection.Configuration.TLS
-            if let policy = self.tlsPolicy {
-                let context = try NIOSSLContext(configuration: policy.configuration)
-                tls = policy.required ? .require(context) : .prefer(context)
-            } else {
-                tls = .disable
-            }
-            configuration = .init(
-                host: self.host,
-                port: self.port,
-                username: self.username,
-                password: self.password,
-                database: self.database,
-                tls: tls
-            )
-        }
-        configuration.options.connectTimeout = TimeAmount(self.connectTimeout)
-        configuration.options.additionalStartupParameters = self.startupParameters
-        return configuration
-    }
-
-    private var startupParameters: [(String, String)] {
         var parameters = [("TimeZone", "UTC"), ("application_name", "leadcrm")]
         if let schema {
             parameters.append(("search_path", Self.quoteIdentifier(schema)))
         }
-        return parameters
+        configuration.options.additionalStartupParameters = parameters
+        return configuration
+    }
+
+    /// The settings of one connection outside the pool (intake's own, `IntakeConnection`): the pool's server, login,
+    /// TLS and session. Throws when the TLS context cannot be made.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let pool = self.clientConfiguration
+        var configuration: PostgresConnection.Configuration
+        if let path = pool.unixSocketPath {
+            configuration = .init(unixSocketPath: path, username: pool.username, password: pool.password, database: pool.database)
+        } else {
+            let tls = try self.tlsPolicy.map { policy -> PostgresConnection.Configuration.TLS in
+                let context = try NIOSSLContext(configuration: policy.configuration)
+                return policy.required ? .require(context) : .prefer(context)
+            }
+            configuration = .init(
+                host: self.host, port: self.port, username: pool.username, password: pool.password, database: pool.database, tls: tls ?? .disable)
+        }
+        configuration.options.connectTimeout = TimeAmount(pool.options.connectTimeout)
+        configuration.options.additionalStartupParameters = pool.options.additionalStartupParameters
+        return configuration
     }
 
     private var tls: PostgresClient.Configuration.TLS {
