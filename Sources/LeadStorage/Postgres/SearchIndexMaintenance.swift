@@ -2,7 +2,6 @@ import LeadCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import Synchronization
 
 /// Keeps the lead search index's pending list short, away from intake.
 ///
@@ -67,15 +66,6 @@ public struct SearchIndexMaintenance: Service {
             }
         }
     }
-}
-
-/// Counts intake batches written, so that maintenance runs only while leads come in.
-final class IntakeActivity: Sendable {
-    private let batches = Atomic<Int>(0)
-
-    var count: Int { self.batches.load(ordering: .relaxed) }
-
-    func recordBatch() { self.batches.add(1, ordering: .relaxed) }
 }
 
 extension PostgresLeadStore {

@@ -41,6 +41,9 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
             try self.execute("PRAGMA journal_mode=WAL")
             try self.execute("PRAGMA synchronous=FULL")
             try self.execute("PRAGMA busy_timeout=10000")
+            // The store's checkpointer copies the log as it grows (`SQLiteCheckpointer`); this connection's own
+            // checkpoint, which lets the log start over, need not come every 1,000 pages (4 MB) as by default.
+            try self.execute("PRAGMA wal_autocheckpoint=4000")
         } catch {
             self.close()
             throw error

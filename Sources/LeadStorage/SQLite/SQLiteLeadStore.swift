@@ -21,15 +21,22 @@ public final class SQLiteLeadStore: LeadStore, Service {
 
     /// Live intake's own connection, with its statements prepared once.
     let intakeWriter: SQLiteIntakeWriter
+    /// Copies the log into the database file beside the writer, while leads come in (`run()`).
+    let checkpointer: SQLiteCheckpointer
+    /// Batches written by intake, for the checkpointer.
+    let intakeActivity = IntakeActivity()
 
-    private init(connection: SQLiteConnection, writer: SQLiteIntakeWriter, path: String, logger: Logger) {
+    private init(connection: SQLiteConnection, writer: SQLiteIntakeWriter, checkpointer: SQLiteCheckpointer, path: String, logger: Logger) {
         let database = SQLiteDatabaseFile(connection: connection)
         self.database = database
         self.intakeWriter = writer
+        self.checkpointer = checkpointer
         self.path = path
         self.logger = logger
+        let activity = self.intakeActivity
         self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256) { items in
-            try await Self.writeBatch(items, in: database, writer: writer, logger: logger)
+            defer { activity.recordBatch() }
+            return try await Self.writeBatch(items, in: database, writer: writer, logger: logger)
         }
     }
 
@@ -39,13 +46,15 @@ public final class SQLiteLeadStore: LeadStore, Service {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let writer: SQLiteIntakeWriter
+        let checkpointer: SQLiteCheckpointer
         do {
             writer = try SQLiteIntakeWriter(path: path)
+            checkpointer = try SQLiteCheckpointer(path: path)
         } catch {
             try? await connection.close()
             throw error
         }
-        let store = SQLiteLeadStore(connection: connection, writer: writer, path: path, logger: logger)
+        let store = SQLiteLeadStore(connection: connection, writer: writer, checkpointer: checkpointer, path: path, logger: logger)
         do {
             // WAL lets readers run beside the writer; FULL makes every commit fsync the log (the durability rule).
             _ = try await store.rows("PRAGMA journal_mode=WAL")
@@ -66,14 +75,38 @@ public final class SQLiteLeadStore: LeadStore, Service {
         return text.lowercased()
     }
 
+    /// Checkpoints beside intake's writer until shutdown, then closes the file.
     public func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown { await self.checkpointWhileLeadsComeIn() }
         try await self.close()
     }
 
     public func close() async throws {
+        self.checkpointer.close()
         try await self.database.close()
         try await self.database.lock.withLock { self.intakeWriter.close() }
+    }
+
+    /// A passive checkpoint every `interval` while leads come in (`SQLiteCheckpointer`); returns when cancelled.
+    func checkpointWhileLeadsComeIn(every interval: Duration = .milliseconds(20)) async {
+        var seen = self.intakeActivity.count
+        while true {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            let count = self.intakeActivity.count
+            guard count != seen else { continue }
+            seen = count
+            do {
+                _ = try await self.checkpointer.checkpoint()
+            } catch {
+                // Intake's writer still checkpoints on its own; this only makes it cheaper. Look again later.
+                self.logger.warning("checkpoint beside intake failed", metadata: ["error": "\(operatorDescription(of: error))"])
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
     }
 
     public func checkHealth() async throws {
