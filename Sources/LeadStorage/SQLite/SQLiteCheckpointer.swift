@@ -23,18 +23,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
 
     init(path: String, threadPool: NIOThreadPool = .singleton) throws {
         self.threadPool = threadPool
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        guard sqlite_nio_sqlite3_open_v2(path, &self.handle, flags, nil) == SQLITE_OK else {
-            let message = self.handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open \(path)"
-            self.close()
-            throw SQLiteIntakeWriter.Failure(message: message)
-        }
-        // A checkpoint syncs the database file before the log may be overwritten only with synchronous on.
-        guard sqlite_nio_sqlite3_exec(self.handle, "PRAGMA synchronous=FULL", nil, nil, nil) == SQLITE_OK else {
-            let message = String(cString: sqlite_nio_sqlite3_errmsg(self.handle))
-            self.close()
-            throw SQLiteIntakeWriter.Failure(message: message)
-        }
+        // Only with synchronous on does a checkpoint sync the database file before the log may be overwritten.
+        self.handle = try SQLiteIntakeWriter.openConnection(path: path, pragmas: ["PRAGMA synchronous=FULL"])
     }
 
     deinit {

@@ -31,23 +31,31 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
 
     init(path: String, threadPool: NIOThreadPool = .singleton) throws {
         self.threadPool = threadPool
+        self.handle = try Self.openConnection(
+            path: path,
+            pragmas: [
+                "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000",
+                // The store's checkpointer copies the log as it grows (`SQLiteCheckpointer`); this connection's own
+                // checkpoint, which lets the log start over, need not come every 1,000 pages (4 MB) as by default.
+                "PRAGMA wal_autocheckpoint=4000",
+            ]
+        )
+    }
+
+    /// Opens a connection of its own to the file and runs `pragmas` on it; closes it again if any of that fails.
+    static func openConnection(path: String, pragmas: [String]) throws -> OpaquePointer {
+        var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        guard sqlite_nio_sqlite3_open_v2(path, &self.handle, flags, nil) == SQLITE_OK else {
-            let message = self.handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open \(path)"
-            self.close()
+        var status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        for pragma in pragmas where status == SQLITE_OK {
+            status = sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil)
+        }
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open \(path)"
+            if let handle { sqlite_nio_sqlite3_close_v2(handle) }
             throw Failure(message: message)
         }
-        do {
-            try self.execute("PRAGMA journal_mode=WAL")
-            try self.execute("PRAGMA synchronous=FULL")
-            try self.execute("PRAGMA busy_timeout=10000")
-            // The store's checkpointer copies the log as it grows (`SQLiteCheckpointer`); this connection's own
-            // checkpoint, which lets the log start over, need not come every 1,000 pages (4 MB) as by default.
-            try self.execute("PRAGMA wal_autocheckpoint=4000")
-        } catch {
-            self.close()
-            throw error
-        }
+        return handle
     }
 
     /// Prepares the statements on first use: the tables exist only once the store is migrated.
