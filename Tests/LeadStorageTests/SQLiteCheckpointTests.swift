@@ -9,7 +9,7 @@ import Testing
     @Test func theStoreCheckpointsBesideIntakeWhileLeadsComeIn() async throws {
         try await TestDatabase.with(.sqlite) { db in
             let store = try #require(db.store as? SQLiteLeadStore)
-            let running = Task { await store.checkpointWhileLeadsComeIn(every: .milliseconds(10)) }
+            let running = Task { await store.checkpointWhileLeadsComeIn(every: .milliseconds(10), idleInterval: .milliseconds(20)) }
             defer { running.cancel() }
             try await Task.sleep(for: .milliseconds(100))
             #expect(store.checkpointer.passes.load(ordering: .relaxed) == 0, "no leads, no checkpoints")

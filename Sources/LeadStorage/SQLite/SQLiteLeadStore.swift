@@ -87,17 +87,20 @@ public final class SQLiteLeadStore: LeadStore, Service {
         try await self.database.lock.withLock { self.intakeWriter.close() }
     }
 
-    /// A passive checkpoint every `interval` while leads come in (`SQLiteCheckpointer`); returns when cancelled.
-    func checkpointWhileLeadsComeIn(every interval: Duration = .milliseconds(20)) async {
+    /// A passive checkpoint every `interval` while leads come in (`SQLiteCheckpointer`); when none came in, it looks
+    /// again after `idleInterval`. Returns when cancelled.
+    func checkpointWhileLeadsComeIn(every interval: Duration = .milliseconds(20), idleInterval: Duration = .milliseconds(250)) async {
         var seen = self.intakeActivity.count
+        var active = false
         while true {
             do {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: active ? interval : idleInterval)
             } catch {
                 return
             }
             let count = self.intakeActivity.count
-            guard count != seen else { continue }
+            active = count != seen
+            guard active else { continue }
             seen = count
             do {
                 _ = try await self.checkpointer.checkpoint()
