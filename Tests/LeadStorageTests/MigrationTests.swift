@@ -20,4 +20,20 @@ import Testing
             #expect(try await db.store.record(RawSubmission.fixture(#"{}"#, key: "key-1")) == .duplicate(leadID: submission.idText))
         }
     }
+
+    /// Every index costs every lead its insert, so `leads` keeps only those a query reads. Email and phone are
+    /// searched through the search index (PostgreSQL) or a scan (SQLite), never looked up through one of their own.
+    @Test(arguments: Backend.available)
+    func emailAndPhoneHaveNoIndexOfTheirOwn(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { db in
+            let definitions = try await db.indexDefinitions(on: "leads")
+            let onCreationTime = definitions.filter { definition in definition.contains("created_at") }
+            #expect(onCreationTime.count == 2)
+            let onEmailOrPhone = definitions.filter { definition in
+                let coversEither = definition.contains("email") || definition.contains("phone")
+                return coversEither && !definition.contains("leads_search_trgm_idx")
+            }
+            #expect(onEmailOrPhone == [])
+        }
+    }
 }

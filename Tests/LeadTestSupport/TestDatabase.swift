@@ -146,3 +146,33 @@ public enum TestDatabaseError: Error {
     case postgresNotConfigured
     case unknownStore
 }
+
+extension TestDatabase {
+    /// The definitions (`CREATE INDEX …`) of the indexes on `table`, those made for constraints included.
+    public func indexDefinitions(on table: String) async throws -> [String] {
+        switch self.store {
+        case let store as PostgresLeadStore:
+            let rows = try await store.client.query(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = \(table) ORDER BY indexname"
+            )
+            var definitions: [String] = []
+            for try await definition in rows.decode(String.self) {
+                definitions.append(definition)
+            }
+            return definitions
+        case let store as SQLiteLeadStore:
+            // An index made for a constraint has no SQL of its own; its columns name it.
+            let rows = try await store.rows(
+                """
+                SELECT coalesce("m"."sql", "l"."name" || ' (' || (SELECT group_concat("i"."name") FROM pragma_index_info("l"."name") AS "i") || ')') AS "definition"
+                FROM pragma_index_list(?1) AS "l" LEFT JOIN "sqlite_master" AS "m" ON "m"."name" = "l"."name"
+                ORDER BY "l"."name"
+                """,
+                [.text(table)]
+            )
+            return rows.compactMap { $0.column("definition")?.text }
+        default:
+            throw TestDatabaseError.unknownStore
+        }
+    }
+}
