@@ -78,7 +78,7 @@ struct ConfigurationTests {
         "a bad value is a one-line error naming its setting",
         arguments: [
             ("PORT", "abc"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("MAX_BODY_BYTES", "-1"), ("DATABASE_URL", "mysql://x"),
-            ("DATABASE_URL", "postgres://u@localhost:5432/db?connection_limit=zero"),
+            ("DATABASE_URL", "postgres://u@localhost:5432/db?connection_limit=zero"), ("TRUSTED_PROXIES", "loopback, proxy"),
         ]
     )
     func badValue(setting: String, value: String) {
