@@ -80,9 +80,9 @@ public struct TrustedProxies: Sendable, Equatable {
     }
 
     /// The client's address: the peer, or when the peer is a trusted proxy, the rightmost untrusted hop of
-    /// `X-Forwarded-For`.
+    /// `X-Forwarded-For`. With no trusted proxies (the default) the peer's address is not even parsed.
     public func clientAddress(peer: String?, forwardedFor: String?) -> String? {
-        guard let peer, self.isTrusted(peer), let forwardedFor else { return peer }
+        guard !self.ranges.isEmpty, let peer, self.isTrusted(peer), let forwardedFor else { return peer }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !self.isTrusted(hop) {
             return hop
