@@ -74,15 +74,16 @@ public struct TrustedProxies: Sendable, Equatable {
         return bytes
     }
 
+    /// With no trusted proxies (the default) nothing is, and the address is not even parsed.
     func isTrusted(_ address: String) -> Bool {
-        guard let bytes = Self.parse(address) else { return false }
+        guard !self.ranges.isEmpty, let bytes = Self.parse(address) else { return false }
         return self.ranges.contains { $0.contains(bytes) }
     }
 
     /// The client's address: the peer, or when the peer is a trusted proxy, the rightmost untrusted hop of
-    /// `X-Forwarded-For`. With no trusted proxies (the default) the peer's address is not even parsed.
+    /// `X-Forwarded-For`.
     public func clientAddress(peer: String?, forwardedFor: String?) -> String? {
-        guard !self.ranges.isEmpty, let peer, self.isTrusted(peer), let forwardedFor else { return peer }
+        guard let peer, self.isTrusted(peer), let forwardedFor else { return peer }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !self.isTrusted(hop) {
             return hop
