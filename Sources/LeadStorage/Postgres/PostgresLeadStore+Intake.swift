@@ -10,7 +10,7 @@ extension PostgresLeadStore {
 
     /// Writes these requests as one batch, as the batcher does with concurrent requests.
     func recordBatch(_ items: [IntakeItem]) async throws -> [IntakeResult] {
-        try await Self.writeBatch(items, on: self.intakeConnection, client: self.client, deadline: self.deadline, logger: self.logger)
+        try await Self.writeBatch(items, on: self.intakeConnection, pool: self.pool, deadline: self.deadline, logger: self.logger)
     }
 
     /// One transaction for a whole batch (`IntakeBatchCall`, one round trip, on intake's own connection); if a lead
@@ -19,19 +19,19 @@ extension PostgresLeadStore {
     static func writeBatch(
         _ items: [IntakeItem],
         on intake: IntakeConnection,
-        client: PostgresClient,
+        pool: ConnectionPool,
         deadline: Duration,
         logger: Logger
     ) async throws -> [IntakeResult] {
         do {
-            return try await Self.perform(client: client, deadline: deadline) { _ in
+            return try await Self.perform(pool: pool, deadline: deadline) { _ in
                 try await intake.withConnection { connection in
                     try await Self.writeBatch(items, on: connection, logger: logger)
                 }
             }
         } catch let error as PSQLError where error.serverInfo != nil {
             logger.warning("a batch insert failed; writing its requests one by one", metadata: ["error": "\(error.databaseMessage)"])
-            return try await self.transaction(client: client, deadline: deadline, logger: logger) { transaction in
+            return try await self.transaction(pool: pool, deadline: deadline, logger: logger) { transaction in
                 var results: [IntakeResult] = []
                 for item in items {
                     results.append(try await IntakeWriter.record(item.submission, as: item.interpretation, in: transaction, logger: logger))
@@ -95,17 +95,17 @@ extension PostgresLeadStore {
         rollback: Bool = false,
         _ body: @escaping @Sendable (PostgresLeadTransaction) async throws -> T
     ) async throws -> T {
-        try await Self.transaction(client: self.client, deadline: self.deadline, rollback: rollback, logger: self.logger, body)
+        try await Self.transaction(pool: self.pool, deadline: self.deadline, rollback: rollback, logger: self.logger, body)
     }
 
     static func transaction<T: Sendable>(
-        client: PostgresClient,
+        pool: ConnectionPool,
         deadline: Duration,
         rollback: Bool = false,
         logger: Logger,
         _ body: @escaping @Sendable (PostgresLeadTransaction) async throws -> T
     ) async throws -> T {
-        try await Self.perform(client: client, deadline: deadline) { client in
+        try await Self.perform(pool: pool, deadline: deadline) { client in
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {

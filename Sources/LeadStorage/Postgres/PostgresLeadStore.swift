@@ -1,6 +1,7 @@
 import Foundation
 import LeadCore
 import Logging
+import NIOPosix
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -13,7 +14,8 @@ import Synchronization
 /// Every operation has a deadline, so an unreachable or hung server turns into `LeadStoreError.unavailable`
 /// instead of a request that never ends.
 public final class PostgresLeadStore: LeadStore, Service {
-    public let client: PostgresClient
+    public var client: PostgresClient { self.pool.client }
+    let pool: ConnectionPool
     let settings: PostgresSettings
     let logger: Logger
     let deadline: Duration
@@ -41,7 +43,8 @@ public final class PostgresLeadStore: LeadStore, Service {
             eventLoopGroup: IntakeEventLoop.group,
             backgroundLogger: backgroundLogger
         )
-        self.client = client
+        let pool = ConnectionPool(client: client)
+        self.pool = pool
         let outage = OutageSignal()
         self.outageSignal = outage
         let activity = IntakeActivity()
@@ -59,13 +62,20 @@ public final class PostgresLeadStore: LeadStore, Service {
         ) { items in
             guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
             defer { activity.recordBatch() }
-            return try await Self.writeBatch(items, on: intake, client: client, deadline: deadline, logger: logger)
+            return try await Self.writeBatch(items, on: intake, pool: pool, deadline: deadline, logger: logger)
         }
     }
 
     /// Runs the connection pool until shutdown (pooled queries wait while it is not running), then closes intake's
     /// connection.
     public func run() async {
+        // `PostgresClient.run()` marks the pool running before it first suspends. On an event loop (the server's
+        // tasks run there) the gate opens in the loop's next turn, after that; elsewhere at once.
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            loop.execute { self.pool.running.open() }
+        } else {
+            self.pool.running.open()
+        }
         await self.client.run()
         await self.intakeConnection.close()
     }
@@ -76,16 +86,19 @@ public final class PostgresLeadStore: LeadStore, Service {
         deadline: Duration? = nil,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        try await Self.perform(client: self.client, deadline: deadline ?? self.deadline, operation)
+        try await Self.perform(pool: self.pool, deadline: deadline ?? self.deadline, operation)
     }
 
     static func perform<T: Sendable>(
-        client: PostgresClient,
+        pool: ConnectionPool,
         deadline: Duration,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         do {
-            return try await withDeadline(deadline, executor: IntakeEventLoop.executor) { try await operation(client) }
+            return try await withDeadline(deadline, executor: IntakeEventLoop.executor) {
+                try await pool.running.wait()
+                return try await operation(pool.client)
+            }
         } catch is DeadlineExceeded {
             throw LeadStoreError.unavailable("PostgreSQL did not answer within \(deadline)")
         } catch let error as PostgresTransactionError {
