@@ -64,9 +64,35 @@ public struct SubmissionHeaders: Sendable, Equatable {
         // HTTP forbids NUL in header values; cleaning anyway keeps a malformed one from failing a text column.
         self.contentType = contentType.map(TextSanitizer.clean)
         self.userAgent = userAgent.map(TextSanitizer.clean)
-        let trimmedKey = idempotencyKey.map(TextSanitizer.clean)?.trimmingCharacters(in: .whitespaces)
+        let trimmedKey = idempotencyKey.map(TextSanitizer.clean)?.trimmingBlanks()
         self.idempotencyKey = trimmedKey?.isEmpty == false ? trimmedKey : nil
         self.requestID = requestID.map(TextSanitizer.clean)
         self.forwardedFor = forwardedFor.map(TextSanitizer.clean)
+    }
+}
+
+extension String {
+    /// The text without the blanks at either end: what `trimmingCharacters(in: .whitespaces)` gives (tab, the
+    /// Unicode space separators and the zero-width space; not line breaks), without Foundation's round trip through
+    /// `NSString` on every request.
+    public func trimmingBlanks() -> String {
+        let scalars = self.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.isBlank })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    /// Tab, a space separator (general category Zs) or the zero-width space: the members of Foundation's
+    /// `CharacterSet.whitespaces`.
+    var isBlank: Bool {
+        switch self.value {
+        case 0x21...0x7E: false
+        case 0x09, 0x20, 0x200B: true
+        case ..<0x80: false
+        default: self.properties.generalCategory == .spaceSeparator
+        }
     }
 }

@@ -14,6 +14,21 @@ import Testing
         #expect(SubmissionHeaders(idempotencyKey: key).idempotencyKey == expected)
     }
 
+    /// Keys are trimmed of exactly what Foundation's `CharacterSet.whitespaces` holds, for every scalar of the Basic
+    /// Multilingual Plane: at either end, alone, and inside the key (where it stays).
+    @Test func trimsTheBlanksFoundationTrims() {
+        var differences: [String] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let blank = String(Character(scalar))
+            for text in [blank + "k" + blank, blank, "k" + blank + "k", blank + blank + "k"]
+            where text.trimmingBlanks() != text.trimmingCharacters(in: .whitespaces) {
+                differences.append(String(value, radix: 16))
+            }
+        }
+        #expect(differences.isEmpty)
+    }
+
     @Test func cleansNULFromEveryHeader() {
         let headers = SubmissionHeaders(
             contentType: "application/json\u{0}",

@@ -4,8 +4,13 @@ import PostgresNIO
 
 /// The two statements of every intake batch, prepared once per connection: their text never changes with the batch
 /// size (each column travels as one array), so PostgreSQL parses and plans them once instead of per batch.
+///
+/// Each statement names itself: the protocol's default name is the type's name, spelled out at run time for every
+/// batch.
 struct InsertLeadsStatement: PostgresPreparedStatement {
     typealias Row = String
+
+    static let name = "leadcrm_insert_leads"
 
     // WITH ORDINALITY + ORDER BY: rows go in in arrival order, so of a key repeated in the batch the first wins.
     static let sql = """
@@ -47,6 +52,8 @@ struct InsertLeadsStatement: PostgresPreparedStatement {
 struct InsertRawsStatement: PostgresPreparedStatement {
     typealias Row = ()
 
+    static let name = "leadcrm_insert_raws"
+
     static let sql = """
         INSERT INTO "leads_raw" ("id", "createdAt", "idempotency_key", "x_request_id", "body", "truncated", "outcome",
             "lead_id", "client_ip", "content_type", "user_agent", "forwarded_for", "error")
@@ -86,6 +93,8 @@ struct InsertRawsStatement: PostgresPreparedStatement {
 /// block. Its one row holds, per raw row, the id, the outcome and the lead id (`''` for none).
 struct IntakeBatchCall: PostgresPreparedStatement {
     typealias Row = ([String], [String], [String])
+
+    static let name = "leadcrm_intake_batch_call"
 
     static let sql =
         "CALL leadcrm_intake_batch(" + (1...27).map { "$\($0)" }.joined(separator: ", ")
