@@ -68,6 +68,12 @@ extension JSONValue {
 
     static func writeString(_ text: String, to output: inout String) {
         output += "\""
+        // Most text (ids, names, e-mail addresses) has nothing to escape, and goes in whole.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

@@ -8,7 +8,6 @@ public enum LeadNormalizer {
     public static func normalize(_ members: [(key: String, value: JSONValue)]) -> NormalizedLead {
         // The member chosen for each field, by `LeadField.allCases` position (an array: this runs for every request).
         var chosen: [(key: String, value: JSONValue, isExact: Bool)?] = Array(repeating: nil, count: LeadField.allCases.count)
-        var chosenCount = 0
         var extra: [(key: String, value: JSONValue)] = []
 
         for member in members {
@@ -19,7 +18,6 @@ public enum LeadNormalizer {
             let isExact = member.key == field.jsonName
             guard let current = chosen[field.position] else {
                 chosen[field.position] = (member.key, member.value, isExact)
-                chosenCount += 1
                 continue
             }
             if isExact && !(member.value == .null && !current.isExact) {
@@ -33,7 +31,6 @@ public enum LeadNormalizer {
         }
 
         var lead = NormalizedLead()
-        lead.fields.reserveCapacity(chosenCount)
         for (field, member) in zip(LeadField.allCases, chosen) {
             guard let member, let text = text(of: member.value) else { continue }
             lead[field] = text

@@ -30,6 +30,7 @@ struct IntakeController {
             _ = try await tokens.authenticate(request)
         }
         let body = await self.bodyReader.read(request, channel: context.channel)
+        let headers = KeptHeaders(request.headers)
         let submission = RawSubmission(
             receivedAt: receivedAt,
             body: body.bytes,
@@ -37,16 +38,13 @@ struct IntakeController {
             bodyError: body.error,
             bodyTimedOut: body.timedOut,
             headers: SubmissionHeaders(
-                contentType: request.headers[.contentType],
-                userAgent: request.headers[.userAgent],
-                idempotencyKey: request.headers[Self.idempotencyKeyHeader],
+                contentType: headers.contentType,
+                userAgent: headers.userAgent,
+                idempotencyKey: headers.idempotencyKey,
                 requestID: context.requestID,
-                forwardedFor: request.headers[Self.forwardedForHeader]
+                forwardedFor: headers.forwardedFor
             ),
-            clientAddress: self.trustedProxies.clientAddress(
-                peer: context.remoteAddress,
-                forwardedFor: request.headers[Self.forwardedForHeader]
-            )
+            clientAddress: self.trustedProxies.clientAddress(peer: context.remoteAddress, forwardedFor: headers.forwardedFor)
         )
         context.facts.update { $0.idempotencyKey = submission.headers.idempotencyKey }
         let result = try await self.store.record(submission, as: SubmissionInterpretation(of: submission))
@@ -84,6 +82,35 @@ struct IntakeController {
             JSONResponse.error(.badRequest, IntakeRejection.unreadableBody.rawValue, headers: [.connection: "close"])
         case .rejected(let rejection):
             JSONResponse.error(.badRequest, rejection.rawValue)
+        }
+    }
+}
+
+/// The request headers a raw row keeps, read in one pass over the fields (a lookup by name is a pass of its own).
+/// A header sent more than once reads as its values joined with `", "`, as `HTTPFields` reads it by name.
+struct KeptHeaders {
+    var contentType: String?
+    var userAgent: String?
+    var idempotencyKey: String?
+    var forwardedFor: String?
+
+    init(_ fields: HTTPFields) {
+        for field in fields {
+            switch field.name {
+            case .contentType: Self.add(field.value, to: &self.contentType)
+            case .userAgent: Self.add(field.value, to: &self.userAgent)
+            case IntakeController.idempotencyKeyHeader: Self.add(field.value, to: &self.idempotencyKey)
+            case IntakeController.forwardedForHeader: Self.add(field.value, to: &self.forwardedFor)
+            default: continue
+            }
+        }
+    }
+
+    private static func add(_ value: String, to kept: inout String?) {
+        if let earlier = kept {
+            kept = earlier + ", " + value
+        } else {
+            kept = value
         }
     }
 }
