@@ -38,7 +38,8 @@ enum EventLoopConcurrency {
             return
         }
         let hook = symbol.assumingMemoryBound(to: EnqueueGlobalHook?.self)
-        precondition(hook.pointee == nil, "the global executor was taken over before leadcrm started")
+        // Something took the global executor over already: leave it as it is.
+        guard hook.pointee == nil else { return }
         hook.pointee = { job, _ in
             // `any()` keeps to the current loop when called on one, so a task stays on its connection's thread.
             MultiThreadedEventLoopGroup.singleton.any().execute {
