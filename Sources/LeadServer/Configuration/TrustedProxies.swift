@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LeadCore
 
 /// The proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`: addresses and CIDR ranges, or `loopback` and
 /// `private` for the usual ranges). Anyone can send the header, so it is read only when the connection comes from a
@@ -84,7 +85,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// `X-Forwarded-For`.
     public func clientAddress(peer: String?, forwardedFor: String?) -> String? {
         guard let peer, self.isTrusted(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let hops = forwardedFor.split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !self.isTrusted(hop) {
             return hop
         }
