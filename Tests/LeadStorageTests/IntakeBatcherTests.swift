@@ -33,6 +33,16 @@ import Testing
 
         func close() { self.state.withLock { $0.open = false } }
 
+        /// Lets the write that has waited longest go on; the gate stays closed for the others.
+        func releaseFirst() {
+            let first = self.state.withLock { state in
+                state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+            }
+            first?.resume()
+        }
+
+        var waiting: Int { self.state.withLock { $0.waiters.count } }
+
         func open() {
             let waiters = self.state.withLock { state in
                 state.open = true
@@ -77,26 +87,69 @@ import Testing
         let batcher = IntakeBatcher<Int, String>(maxWriters: 2, maxBatch: 5, write: recorder.write)
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             defer { recorder.gate.open() }  // a failure here must not leave the writers (and the group) waiting forever
-            for item in 0..<2 {
-                group.addTask { (item, try await batcher.submit(item)) }
-                try await Self.eventually { recorder.batches.count == item + 1 }
-            }
+            group.addTask { (0, try await batcher.submit(0)) }
+            try await Self.eventually { recorder.batches.count == 1 }
+            // The second writer waits for two requests.
+            group.addTask { (1, try await batcher.submit(1)) }
+            try await Self.eventually { batcher.queued == 1 }
+            group.addTask { (2, try await batcher.submit(2)) }
+            try await Self.eventually { recorder.batches.count == 2 }
             // Both writers are busy with a batch each; what comes now waits and is written in batches of at most 5.
-            for item in 2..<14 {
+            for item in 3..<15 {
                 group.addTask { (item, try await batcher.submit(item)) }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Self.eventually { batcher.queued == 12 }
             recorder.gate.open()
             for try await (item, output) in group {
                 #expect(output == "out-\(item)")
             }
         }
         let batches = recorder.batches
-        #expect(batches.prefix(2) == [[0], [1]])
-        #expect(batches.flatMap { $0 }.sorted() == Array(0..<14))
+        #expect(batches.prefix(2) == [[0], [1, 2]])
+        #expect(batches.flatMap { $0 }.sorted() == Array(0..<15))
         #expect(batches.dropFirst(2).allSatisfy { $0.count <= 5 })
-        #expect(batches.count <= 2 + 4, "12 queued requests in batches of up to 5 take 3 batches, 4 if one came late")
         #expect(recorder.maxInFlight <= 2)
+    }
+
+    /// A second writer starts, and a writer that finishes while the other still writes goes on, only once as many
+    /// requests wait as the last batch took: the batch handed over early is not a smaller one.
+    @Test func aFurtherWriterWaitsForAsManyRequestsAsTheLastBatchTook() async throws {
+        let recorder = Recorder()
+        recorder.gate.close()
+        let batcher = IntakeBatcher<Int, String>(maxWriters: 2, maxBatch: 10, write: recorder.write)
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            defer { recorder.gate.open() }
+            func submit(_ items: ClosedRange<Int>) async throws {
+                for item in items {
+                    group.addTask { (item, try await batcher.submit(item)) }
+                    try await Self.eventually { batcher.queued + recorder.batches.joined().count == item + 1 }
+                }
+            }
+            try await submit(0...2)
+            try await Self.eventually { recorder.gate.waiting == 2 }
+            #expect(recorder.batches == [[0], [1, 2]])
+            try await submit(3...5)
+            // The first writer finishes while the second still writes: three wait, more than the last batch's two.
+            recorder.gate.releaseFirst()
+            try await Self.eventually { recorder.gate.waiting == 2 }
+            #expect(recorder.batches.last == [3, 4, 5])
+            // The second finishes with nothing queued and ends; two requests are fewer than the last batch's three.
+            recorder.gate.releaseFirst()
+            try await Self.eventually { recorder.gate.waiting == 1 }
+            try await submit(6...7)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(recorder.batches.count == 3)
+            #expect(batcher.queued == 2)
+            try await submit(8...8)
+            try await Self.eventually { recorder.batches.count == 4 }
+            #expect(recorder.batches.last == [6, 7, 8])
+            recorder.gate.open()
+            for try await (item, output) in group {
+                #expect(output == "out-\(item)")
+            }
+        }
+        #expect(recorder.batches == [[0], [1, 2], [3, 4, 5], [6, 7, 8]])
+        #expect(recorder.maxInFlight == 2)
     }
 
     @Test func aFailedWriteFailsEveryRequestOfItsBatchAndOnlyThose() async throws {

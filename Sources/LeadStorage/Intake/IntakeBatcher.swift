@@ -11,10 +11,16 @@ struct IntakeItem: Sendable {
 
 /// Group commit: requests that arrive while a transaction is being written are written together in the next one.
 ///
-/// A request that finds fewer than `maxWriters` writers at work starts one, so a lone request is written at once,
-/// with no added latency. A writer takes everything queued (up to `maxBatch`), writes it, answers those requests,
-/// and goes on with whatever queued up meanwhile; it ends when the queue is empty. Under load the queue fills while
-/// the writers are busy, and batches grow on their own.
+/// A request that finds no writer at work starts one, so a lone request is written at once, with no added latency.
+/// A writer takes everything queued (up to `maxBatch`), writes it, answers those requests, and goes on with whatever
+/// queued up meanwhile; it ends when the queue is empty. Under load the queue fills while a batch is being written,
+/// and batches grow on their own.
+///
+/// With `maxWriters` above one, a further writer starts only once at least as many requests wait as the last batch
+/// took (and at least two), and a writer that finishes while another is still writing goes on only on the same
+/// condition. So the next batch is handed over while the one before it is still being written, without making
+/// batches smaller: on one database connection the database starts it the moment the one before commits, instead
+/// of waiting a round trip for the writer to hear of that commit, answer its requests and send the next batch.
 ///
 /// Writers run as tasks on `executor` (for PostgreSQL, the event loop of its connections), so that a batch's steps
 /// never wait behind other work; a request only waits for its answer. Each request is answered on the event loop it
@@ -35,6 +41,13 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private struct State {
         var queue: [Waiting] = []
         var writers = 0
+        /// The size of the batch taken last: a further writer waits for as many requests.
+        var lastBatch = 0
+
+        /// Whether a writer may take a batch from the queue now, `writers` counting it among those at work.
+        func mayTakeBatch() -> Bool {
+            !self.queue.isEmpty && (self.writers == 1 || self.queue.count >= max(2, self.lastBatch))
+        }
     }
 
     private let state = Mutex(State())
@@ -50,6 +63,9 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
         self.write = write
     }
 
+    /// Requests waiting for a writer to take them.
+    var queued: Int { self.state.withLock { $0.queue.count } }
+
     /// Writes `item` with the next batch and returns its output once that batch is written. Cancelling the caller
     /// does not take the item back: it is written (or fails) with its batch either way.
     func submit(_ item: Item) async throws -> Output {
@@ -59,6 +75,10 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
                 state.queue.append(Waiting(item: item, continuation: continuation, home: home))
                 guard state.writers < self.maxWriters else { return false }
                 state.writers += 1
+                guard state.mayTakeBatch() else {
+                    state.writers -= 1
+                    return false
+                }
                 return true
             }
             if startsWriter {
@@ -67,7 +87,8 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
         }
     }
 
-    /// A writer: batch after batch from the head of the queue, until the queue is empty.
+    /// A writer: batch after batch from the head of the queue, until the queue is empty (or, with another writer at
+    /// work, holds fewer requests than the last batch).
     private func writeWhileQueued() async {
         while let batch = self.nextBatch() {
             let result: Result<[Output], any Error>
@@ -113,14 +134,15 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
         }
     }
 
-    /// The next batch, or `nil` (and one writer fewer) when nothing is queued.
+    /// The next batch, or `nil` (and one writer fewer) when this writer may not take one.
     private func nextBatch() -> [Waiting]? {
         self.state.withLock { state in
-            guard !state.queue.isEmpty else {
+            guard state.mayTakeBatch() else {
                 state.writers -= 1
                 return nil
             }
             let count = min(self.maxBatch, state.queue.count)
+            state.lastBatch = count
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
             return batch
