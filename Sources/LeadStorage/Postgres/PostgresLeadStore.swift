@@ -57,7 +57,7 @@ public final class PostgresLeadStore: LeadStore, Service {
         // inside the database: two writers on two connections made smaller batches that cost both sides more
         // (paired runs on two cores: one writer 17–22% more leads/s than two at 32 connections; with a second writer
         // that only waits for as many requests as the last batch, 5.5% fewer, and more CPU per lead in PostgreSQL).
-        // On the one connection that second writer gave 8–9% more leads/s at 32 connections (better in 17 of 18
+        // On the one connection that second writer gave 8–15% more leads/s at 32 connections (better in 26 of 28
         // alternating slices) and 7% at 256 (5 of 6). Without that wait, it made no difference: its batches were small.
         self.batcher = IntakeBatcher(
             maxWriters: 2,
