@@ -74,16 +74,6 @@ struct SpoolJournalTests {
         }
     }
 
-    @Test func refusesASecondOpenWhileTheDirectoryIsLocked() async throws {
-        try await SpoolFixtures.withDirectories { directories in
-            let spool = try SpoolFixtures.open(directories[0])
-            #expect(throws: (any Error).self) { try SpoolFixtures.open(directories[0]) }
-            spool.close()
-            // Closing releases the lock.
-            try SpoolFixtures.open(directories[0]).close()
-        }
-    }
-
     /// Appends after `close()` fail instead of being acknowledged without reaching the disk.
     @Test func refusesAppendsAfterClose() async throws {
         try await SpoolFixtures.withDirectories { directories in

@@ -72,12 +72,28 @@ enum JournalFile {
     }
 
     /// Holds an exclusive lock on `path` for the life of the process, so two leadcrm processes never share a spool.
-    static func lockExclusively(_ path: String) throws -> Int32 {
+    ///
+    /// A lock held elsewhere is tried again every 10 ms for up to `patience` before giving up: a leadcrm that is
+    /// shutting down (say, a restart) lets go of it within moments, and so does a process this one is starting,
+    /// which holds a copy of every open file from its fork until its exec.
+    static func lockExclusively(_ path: String, patience: Duration = .seconds(2)) throws -> Int32 {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalFileError.lastError("open", path) }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw JournalFileError(description: "\(path) is locked: another leadcrm process uses this spool directory")
+        let deadline = ContinuousClock.now + patience
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            switch errno {
+            case EINTR:
+                continue
+            case EWOULDBLOCK where ContinuousClock.now < deadline:
+                usleep(10_000)
+            case EWOULDBLOCK:
+                close(descriptor)
+                throw JournalFileError(description: "\(path) is locked: another leadcrm process uses this spool directory")
+            default:
+                let error = JournalFileError.lastError("flock", path)
+                close(descriptor)
+                throw error
+            }
         }
         return descriptor
     }
