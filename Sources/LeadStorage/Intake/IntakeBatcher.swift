@@ -44,9 +44,9 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
         /// The size of the batch taken last: a further writer waits for as many requests.
         var lastBatch = 0
 
-        /// Whether a writer may take a batch from the queue now, `writers` counting it among those at work.
-        func mayTakeBatch() -> Bool {
-            !self.queue.isEmpty && (self.writers == 1 || self.queue.count >= max(2, self.lastBatch))
+        /// Whether a writer may take a batch from the queue now, while `others` writers are at work besides it.
+        func mayTakeBatch(others: Int) -> Bool {
+            !self.queue.isEmpty && (others == 0 || self.queue.count >= max(2, self.lastBatch))
         }
     }
 
@@ -73,12 +73,8 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let startsWriter = self.state.withLock { state -> Bool in
                 state.queue.append(Waiting(item: item, continuation: continuation, home: home))
-                guard state.writers < self.maxWriters else { return false }
+                guard state.writers < self.maxWriters, state.mayTakeBatch(others: state.writers) else { return false }
                 state.writers += 1
-                guard state.mayTakeBatch() else {
-                    state.writers -= 1
-                    return false
-                }
                 return true
             }
             if startsWriter {
@@ -137,7 +133,7 @@ final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
     /// The next batch, or `nil` (and one writer fewer) when this writer may not take one.
     private func nextBatch() -> [Waiting]? {
         self.state.withLock { state in
-            guard state.mayTakeBatch() else {
+            guard state.mayTakeBatch(others: state.writers - 1) else {
                 state.writers -= 1
                 return nil
             }
