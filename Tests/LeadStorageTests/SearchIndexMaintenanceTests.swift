@@ -35,19 +35,46 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: TestDatabase.postgresURL != nil))
-    func theServiceMergesWhileLeadsComeIn() async throws {
+    /// Runs the service while 20 leads come in, then stops it; the pages it left in the pending list.
+    static func pagesLeftAfterTwentyLeads(requestsPerMerge: Int, maxWait: Duration, prefix: String) async throws -> Int? {
         try await TestDatabase.with(.postgres) { db in
             let store = try #require(db.store as? PostgresLeadStore)
-            let service = SearchIndexMaintenance(store: store, interval: .milliseconds(20), logger: Logger(label: "test"))
+            let service = SearchIndexMaintenance(
+                store: store,
+                requestsPerMerge: requestsPerMerge,
+                maxWait: maxWait,
+                poll: .milliseconds(10),
+                logger: Logger(label: "test")
+            )
             let running = Task { try await service.run() }
             defer { running.cancel() }
-            try await Self.recordLeads(20, prefix: "service", in: db)
+            try await Self.recordLeads(20, prefix: prefix, in: db)
             try await Task.sleep(for: .milliseconds(300))
             running.cancel()
             _ = try? await running.value
-            #expect(try await store.mergeSearchIndexPendingList() == 0, "the service merged what intake left")
+            return try await store.mergeSearchIndexPendingList()
         }
+    }
+
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func theServiceMergesWhileLeadsComeIn() async throws {
+        let left = try await Self.pagesLeftAfterTwentyLeads(requestsPerMerge: 1000, maxWait: .milliseconds(20), prefix: "service")
+        #expect(left == 0, "the service merged what intake left once its wait was over")
+    }
+
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func theServiceMergesOnceEnoughRequestsCameInWithoutWaitingLonger() async throws {
+        let left = try await Self.pagesLeftAfterTwentyLeads(requestsPerMerge: 20, maxWait: .seconds(3600), prefix: "count")
+        #expect(left == 0, "twenty requests were enough for a merge")
+    }
+
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func fewerRequestsThanAMergeTakesWaitForTheLongestWait() async throws {
+        let left = try #require(
+            try await Self.pagesLeftAfterTwentyLeads(requestsPerMerge: 1000, maxWait: .seconds(3600), prefix: "few"),
+            "the test database has the search index"
+        )
+        #expect(left > 0, "twenty requests of a thousand, and an hour's wait: nothing merged yet")
     }
 
     /// Without the index there is nothing to merge, and the service still runs until shutdown: a service that
@@ -65,7 +92,8 @@ import Testing
             #expect(try await store.mergeSearchIndexPendingList() == nil)
             let service = SearchIndexMaintenance(
                 store: store,
-                interval: .milliseconds(10),
+                maxWait: .milliseconds(10),
+                poll: .milliseconds(10),
                 recheck: .milliseconds(100),
                 logger: Logger(label: "test")
             )

@@ -65,7 +65,7 @@ public final class PostgresLeadStore: LeadStore, Service {
             executor: IntakeEventLoop.executor
         ) { items in
             guard !outage.isDown else { throw LeadStoreError.unavailable("the database is away") }
-            defer { activity.recordBatch() }
+            defer { activity.recordBatch(of: items.count) }
             return try await Self.writeBatch(items, on: intake, pool: pool, deadline: deadline, logger: logger)
         }
     }

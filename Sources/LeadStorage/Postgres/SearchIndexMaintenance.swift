@@ -7,8 +7,10 @@ import ServiceLifecycle
 ///
 /// A GIN index (the trigram search index of migration 5) collects new entries in a pending list; the insert that
 /// finds the list over `gin_pending_list_limit` merges it into the index itself — tens of milliseconds in which its
-/// whole batch of requests waits. Migration 7 raises the index's limit, and this service merges the list every
-/// `interval` while leads come in, on a connection of its own, so no intake transaction does that work.
+/// whole batch of requests waits. Migration 7 raises the index's limit to 8 MB, and this service merges the list on
+/// a connection of its own, so no intake transaction does that work: once `requestsPerMerge` intake requests came in
+/// since the last merge (about 1 KB of list each), or `maxWait` after it when fewer came. A merge of a few thousand
+/// leads costs PostgreSQL less per lead than several small ones, and takes a core away from intake less often.
 /// Several leadcrm instances may run it against one database: PostgreSQL lets one merge at a time.
 ///
 /// It runs until shutdown whatever happens: a service that returns early would end the whole server. Without the
@@ -16,13 +18,24 @@ import ServiceLifecycle
 /// fails otherwise (say, the database user may not merge that index) it logs that once and leaves the list to intake.
 public struct SearchIndexMaintenance: Service {
     let store: PostgresLeadStore
-    let interval: Duration
+    let requestsPerMerge: Int
+    let maxWait: Duration
+    let poll: Duration
     let recheck: Duration
     let logger: Logger
 
-    public init(store: PostgresLeadStore, interval: Duration = .milliseconds(250), recheck: Duration = .seconds(60), logger: Logger) {
+    public init(
+        store: PostgresLeadStore,
+        requestsPerMerge: Int = 4000,
+        maxWait: Duration = .seconds(1),
+        poll: Duration = .milliseconds(50),
+        recheck: Duration = .seconds(60),
+        logger: Logger
+    ) {
         self.store = store
-        self.interval = interval
+        self.requestsPerMerge = max(1, requestsPerMerge)
+        self.maxWait = maxWait
+        self.poll = poll
         self.recheck = recheck
         self.logger = logger
     }
@@ -35,17 +48,22 @@ public struct SearchIndexMaintenance: Service {
 
     /// Returns when cancelled (on shutdown) and only then.
     private func mergeWhileLeadsComeIn() async {
-        var seen = self.store.intakeActivity.count
-        var nextLook = ContinuousClock.now
+        let activity = self.store.intakeActivity
+        var merged = activity.requestCount
+        var lastMerge = ContinuousClock.now
+        var nextLook = lastMerge
         while true {
             do {
-                try await Task.sleep(for: self.interval)
+                try await Task.sleep(for: self.poll)
             } catch {
                 return
             }
-            let count = self.store.intakeActivity.count
-            guard count != seen, ContinuousClock.now >= nextLook else { continue }
-            seen = count
+            let requests = activity.requestCount
+            let now = ContinuousClock.now
+            guard requests != merged, now >= nextLook,
+                requests - merged >= self.requestsPerMerge || now - lastMerge >= self.maxWait
+            else { continue }
+            (merged, lastMerge) = (requests, now)
             do {
                 if try await self.store.mergeSearchIndexPendingList() == nil {
                     self.logger.debug("no search index to merge; looking again later", metadata: ["recheck": "\(self.recheck)"])

@@ -35,7 +35,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
         self.logger = logger
         let activity = self.intakeActivity
         self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256) { items in
-            defer { activity.recordBatch() }
+            defer { activity.recordBatch(of: items.count) }
             return try await Self.writeBatch(items, in: database, writer: writer, logger: logger)
         }
     }
