@@ -44,6 +44,7 @@ import Testing
                 requestsPerMerge: requestsPerMerge,
                 maxWait: maxWait,
                 poll: .milliseconds(10),
+                idlePoll: .milliseconds(10),
                 logger: Logger(label: "test")
             )
             let running = Task { try await service.run() }
@@ -94,6 +95,7 @@ import Testing
                 store: store,
                 maxWait: .milliseconds(10),
                 poll: .milliseconds(10),
+                idlePoll: .milliseconds(10),
                 recheck: .milliseconds(100),
                 logger: Logger(label: "test")
             )

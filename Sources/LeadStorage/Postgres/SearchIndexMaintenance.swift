@@ -21,6 +21,7 @@ public struct SearchIndexMaintenance: Service {
     let requestsPerMerge: Int
     let maxWait: Duration
     let poll: Duration
+    let idlePoll: Duration
     let recheck: Duration
     let logger: Logger
 
@@ -29,6 +30,7 @@ public struct SearchIndexMaintenance: Service {
         requestsPerMerge: Int = 4000,
         maxWait: Duration = .seconds(1),
         poll: Duration = .milliseconds(50),
+        idlePoll: Duration = .milliseconds(250),
         recheck: Duration = .seconds(60),
         logger: Logger
     ) {
@@ -36,6 +38,7 @@ public struct SearchIndexMaintenance: Service {
         self.requestsPerMerge = max(1, requestsPerMerge)
         self.maxWait = maxWait
         self.poll = poll
+        self.idlePoll = idlePoll
         self.recheck = recheck
         self.logger = logger
     }
@@ -50,15 +53,18 @@ public struct SearchIndexMaintenance: Service {
     private func mergeWhileLeadsComeIn() async {
         let activity = self.store.intakeActivity
         var merged = activity.requestCount
+        var seen = merged
         var lastMerge = ContinuousClock.now
         var nextLook = lastMerge
         while true {
             do {
-                try await Task.sleep(for: self.poll)
+                // While no leads come in, a look every `idlePoll` is enough.
+                try await Task.sleep(for: activity.requestCount == seen ? self.idlePoll : self.poll)
             } catch {
                 return
             }
             let requests = activity.requestCount
+            seen = requests
             let now = ContinuousClock.now
             guard requests != merged, now >= nextLook,
                 requests - merged >= self.requestsPerMerge || now - lastMerge >= self.maxWait
