@@ -24,7 +24,7 @@ public final class PostgresLeadStore: LeadStore, Service {
     /// Set while the database is known to be away (by the spool in front of this store): intake then fails at once
     /// instead of each queued batch waiting out its own deadline.
     let outageSignal: OutageSignal
-    /// Batches written by intake, for `SearchIndexMaintenance`.
+    /// Requests written by intake, for `SearchIndexMaintenance`.
     let intakeActivity: IntakeActivity
     /// Intake's own connection, outside the pool.
     let intakeConnection: IntakeConnection

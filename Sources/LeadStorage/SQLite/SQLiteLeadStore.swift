@@ -90,7 +90,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
     /// A passive checkpoint every `interval` while leads come in (`SQLiteCheckpointer`); when none came in, it looks
     /// again after `idleInterval`. Returns when cancelled.
     func checkpointWhileLeadsComeIn(every interval: Duration = .milliseconds(20), idleInterval: Duration = .milliseconds(250)) async {
-        var seen = self.intakeActivity.count
+        var seen = self.intakeActivity.requestCount
         var active = false
         while true {
             do {
@@ -98,7 +98,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
             } catch {
                 return
             }
-            let count = self.intakeActivity.count
+            let count = self.intakeActivity.requestCount
             active = count != seen
             guard active else { continue }
             seen = count
