@@ -342,7 +342,7 @@ def get_json(port, path, timeout):
 def executable_or_exit(path, program):
     """The absolute path of the leadcrm binary to test; exits 2 with a one-line hint when there is none."""
     binary = os.path.abspath(path)
-    if not os.access(binary, os.X_OK):
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         print(f"{program}: no leadcrm executable at {binary} (swift build --product leadcrm)", file=sys.stderr)
         sys.exit(2)
     return binary
