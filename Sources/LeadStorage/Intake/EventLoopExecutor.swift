@@ -3,9 +3,10 @@ import NIOPosix
 
 /// A task executor that runs its jobs on one event loop.
 ///
-/// The intake writer runs here, on the event loop of the database connections (`IntakeEventLoop.executor`), so that
-/// the steps of a batch — sending it, reading the answer, waking the requests — follow one another on an idle
-/// thread, instead of each step queueing behind the HTTP work on the server's event loops.
+/// The intake writer runs on one: on PostgreSQL the event loop of the database connections (`IntakeEventLoop`), on
+/// SQLite the writer's own thread (`SQLiteIntakeWriter.thread`), so that the steps of a batch — sending it, reading
+/// the answer, waking the requests — follow one another on an idle thread, instead of each step queueing behind the
+/// HTTP work on the server's event loops.
 final class EventLoopExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 

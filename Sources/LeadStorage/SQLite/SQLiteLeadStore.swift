@@ -14,7 +14,8 @@ public final class SQLiteLeadStore: LeadStore, Service {
     let database: SQLiteDatabaseFile
     let logger: Logger
     public let path: String
-    /// Group commit for intake: one writer (SQLite has one), each transaction as large as the queue.
+    /// Group commit for intake: one writer (SQLite has one), each transaction as large as the queue, on the intake
+    /// writer's thread.
     let batcher: IntakeBatcher<IntakeItem, IntakeResult>
 
     var connection: SQLiteConnection { self.database.connection }
@@ -34,7 +35,7 @@ public final class SQLiteLeadStore: LeadStore, Service {
         self.path = path
         self.logger = logger
         let activity = self.intakeActivity
-        self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256) { items in
+        self.batcher = IntakeBatcher(maxWriters: 1, maxBatch: 256, executor: SQLiteIntakeWriter.executor) { items in
             defer { activity.recordBatch(of: items.count) }
             return try await Self.writeBatch(items, in: database, writer: writer, logger: logger)
         }
