@@ -23,9 +23,10 @@ struct IntakeItem: Sendable {
 /// of waiting a round trip for the writer to hear of that commit, answer its requests and send the next batch.
 ///
 /// Writers run as tasks on `executor` (for PostgreSQL, the event loop of its connections; for SQLite, the intake
-/// writer's thread), so that a batch's steps never wait behind other work; a request only waits for its answer. Each request is answered on the event loop it
-/// was submitted from — its connection's, since Swift concurrency runs on the event loops — so its task goes on
-/// where its response is written; a writer on another thread hands each loop its answers in one go.
+/// writer's thread), so that a batch's steps never wait behind other work; a request only waits for its answer.
+/// Each request is answered on the event loop it was submitted from — its connection's, since Swift concurrency
+/// runs on the event loops — so its task goes on where its response is written; a writer on another thread hands
+/// each loop its answers in one go.
 final class IntakeBatcher<Item: Sendable, Output: Sendable>: Sendable {
     typealias Write = @Sendable ([Item]) async throws -> [Output]
 
