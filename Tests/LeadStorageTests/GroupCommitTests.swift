@@ -76,4 +76,46 @@ import Testing
             #expect(try await db.store.submissionCount() == 300)
         }
     }
+
+    /// Intake's batches and the CRM's writes take turns at the database (on SQLite through one lock, intake's from
+    /// a thread of its own): neither waits for good, and both are all written.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    func intakeAndCRMChangesAtTheSameTimeAreAllWritten(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { db in
+            let crm = try CRMStoreTests.crm(db)
+            let manager = try await crm.createUser(name: "mia", role: .manage)
+            let worked = (0..<20).map { RawSubmission.fixture(#"{"email":"w\#($0)@x"}"#, key: "w-\($0)") }
+            for submission in worked {
+                _ = try await db.store.record(submission)
+            }
+            let incoming = (0..<200).map { RawSubmission.fixture(#"{"email":"i\#($0)@x"}"#, key: "i-\($0)") }
+            let (stored, updated) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for submission in incoming {
+                    group.addTask {
+                        guard case .stored = try await db.store.record(submission) else { return (0, 0) }
+                        return (1, 0)
+                    }
+                }
+                for submission in worked {
+                    group.addTask {
+                        let change = LeadChange(status: "in_work", note: .some("called"))
+                        guard case .updated = try await crm.updateLead(id: submission.idText, change: change, expectedRevision: 0, actor: manager)
+                        else { return (0, 0) }
+                        return (0, 1)
+                    }
+                }
+                return try await group.reduce(into: (0, 0)) { $0 = ($0.0 + $1.0, $0.1 + $1.1) }
+            }
+            #expect(stored == 200)
+            #expect(updated == 20)
+            #expect(try await db.store.leadCount() == 220)
+            #expect(try await db.store.submissionCount() == 220)
+            for submission in worked {
+                let record = try #require(try await crm.leadRecord(id: submission.idText))
+                #expect(record.revision == 1)
+                #expect(record.lead.status == "in_work")
+                #expect(record.note == "called")
+            }
+        }
+    }
 }
