@@ -30,8 +30,8 @@ final class SQLiteIntakeWriter: @unchecked Sendable {
     /// thread hops per batch, the second queueing behind HTTP work on a loop. At 32 connections, each of the two
     /// waited for a core about 40% of its time (`/proc/…/schedstat`). In alternating runs at 32 connections this
     /// thread gave 11% and 10% more requests/s (7 of 8 slices either way round) and less CPU per request. At 256
-    /// connections the p99 went up (31–81 ms against 30–40 ms): the next batch starts at once, while the event loops
-    /// that write the answers wait for a core.
+    /// connections the p99 went up (31–81 ms against 30–40 ms), most likely as the next batch starts at once while the
+    /// event loops that write the answers wait for a core.
     static let thread: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
     static let executor = EventLoopExecutor(thread)
 
