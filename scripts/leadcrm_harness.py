@@ -339,10 +339,15 @@ def get_json(port, path, timeout):
 # --- runner conventions -----------------------------------------------------------------------------------------
 
 
+def is_executable_file(path):
+    """Whether `path` is a file we may run (`os.access(X_OK)` alone is true for a directory too)."""
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
 def executable_or_exit(path, program):
     """The absolute path of the leadcrm binary to test; exits 2 with a one-line hint when there is none."""
     binary = os.path.abspath(path)
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+    if not is_executable_file(binary):
         print(f"{program}: no leadcrm executable at {binary} (swift build --product leadcrm)", file=sys.stderr)
         sys.exit(2)
     return binary
