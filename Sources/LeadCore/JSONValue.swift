@@ -31,7 +31,8 @@ extension JSONValue {
         return output
     }
 
-    func write(to output: inout String) {
+    /// Appends the compact JSON text to `output`: a caller that knows about how long it gets reserves that first.
+    public func write(to output: inout String) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -66,7 +67,8 @@ extension JSONValue {
         return exponent.count <= 3
     }
 
-    static func writeString(_ text: String, to output: inout String) {
+    /// Appends `text` as a JSON string literal.
+    public static func writeString(_ text: String, to output: inout String) {
         output += "\""
         // Most text (ids, names, e-mail addresses) has nothing to escape, and goes in whole.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import LeadServer
+
+/// The two log line formats: readable text, and in production one JSON object per line that pino-based tooling
+/// parses (`time`, `level`, `msg`, `logger` and every metadata key flat).
+@Suite struct LogLineTests {
+    static let time = "2026-11-26T17:01:02.345Z"
+
+    @Test func textLineHasTimeLevelMessageAndSortedFields() {
+        let line = LeadLogHandler.textLine(
+            time: Self.time,
+            level: .info,
+            message: "request",
+            metadata: ["http.status": "201", "duration_ms": "1.5", "http.path": "/api/lead"]
+        )
+        #expect(line == "2026-11-26T17:01:02.345Z INFO request duration_ms=1.5 http.path=/api/lead http.status=201")
+    }
+
+    @Test func textLineQuotesValuesWithASpaceOrNone() {
+        let line = LeadLogHandler.textLine(
+            time: Self.time,
+            level: .warning,
+            message: "a batch insert failed",
+            metadata: ["error": "value too long", "empty": "", "tab": "a\tb"]
+        )
+        #expect(line == "2026-11-26T17:01:02.345Z WARNING a batch insert failed empty=\"\" error=\"value too long\" tab=a\tb")
+    }
+
+    @Test func textLineWithoutMetadataEndsAtTheMessage() {
+        let line = LeadLogHandler.textLine(time: Self.time, level: .critical, message: "leadcrm stopped", metadata: [:])
+        #expect(line == "2026-11-26T17:01:02.345Z CRITICAL leadcrm stopped")
+    }
+
+    @Test func jsonLineIsOneFlatObjectThatParses() throws {
+        let line = LeadLogHandler.line(
+            .json,
+            time: Self.time,
+            level: .info,
+            message: "request \"quoted\"\nsecond line",
+            label: "leadcrm",
+            metadata: ["http.status": "409", "idempotency.key": "k-ü-1", "nested": .dictionary(["b": "2", "a": "1"])]
+        )
+        #expect(!line.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["time"] as? String == Self.time)
+        #expect(object["level"] as? String == "info")
+        #expect(object["msg"] as? String == "request \"quoted\"\nsecond line")
+        #expect(object["logger"] as? String == "leadcrm")
+        #expect(object["http.status"] as? String == "409")
+        #expect(object["idempotency.key"] as? String == "k-ü-1")
+        #expect(object["nested"] as? [String: String] == ["a": "1", "b": "2"])
+        #expect(line.hasPrefix(#"{"time":"2026-11-26T17:01:02.345Z","level":"info","msg":"#))
+    }
+
+    @Test func eventMetadataWinsOverTheHandlers() {
+        var handler = LeadLogHandler(label: "leadcrm", level: .info, format: .text)
+        #expect(handler.merged(nil) == [:])
+        #expect(handler.merged(["a": "event"]) == ["a": "event"])
+        handler[metadataKey: "a"] = "handler"
+        handler[metadataKey: "b"] = "handler"
+        #expect(handler.merged(nil) == ["a": "handler", "b": "handler"])
+        #expect(handler.merged(["a": "event", "c": "event"]) == ["a": "event", "b": "handler", "c": "event"])
+    }
+
+    @Test func providedMetadataSitsBetweenTheHandlersAndTheEvents() {
+        var handler = LeadLogHandler(label: "leadcrm", level: .info, format: .text)
+        handler[metadataKey: "a"] = "handler"
+        handler.metadataProvider = Logger.MetadataProvider { ["a": "provided", "b": "provided"] }
+        #expect(handler.merged(nil) == ["a": "provided", "b": "provided"])
+        #expect(handler.merged(["b": "event"]) == ["a": "provided", "b": "event"])
+    }
+}
