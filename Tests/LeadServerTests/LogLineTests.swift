@@ -9,29 +9,20 @@ import Testing
 @Suite struct LogLineTests {
     static let time = "2026-11-26T17:01:02.345Z"
 
-    @Test func textLineHasTimeLevelMessageAndSortedFields() {
-        let line = LeadLogHandler.textLine(
-            time: Self.time,
-            level: .info,
-            message: "request",
-            metadata: ["http.status": "201", "duration_ms": "1.5", "http.path": "/api/lead"]
-        )
-        #expect(line == "2026-11-26T17:01:02.345Z INFO request duration_ms=1.5 http.path=/api/lead http.status=201")
-    }
-
-    @Test func textLineQuotesValuesWithASpaceOrNone() {
-        let line = LeadLogHandler.textLine(
-            time: Self.time,
-            level: .warning,
-            message: "a batch insert failed",
-            metadata: ["error": "value too long", "empty": "", "tab": "a\tb"]
-        )
-        #expect(line == "2026-11-26T17:01:02.345Z WARNING a batch insert failed empty=\"\" error=\"value too long\" tab=a\tb")
-    }
-
-    @Test func textLineWithoutMetadataEndsAtTheMessage() {
-        let line = LeadLogHandler.textLine(time: Self.time, level: .critical, message: "leadcrm stopped", metadata: [:])
-        #expect(line == "2026-11-26T17:01:02.345Z CRITICAL leadcrm stopped")
+    /// Fields in key order; a value with a space, or an empty one, in quotes; none after a message without metadata.
+    @Test(arguments: [
+        (
+            Logger.Level.info, "request", ["http.status": "201", "duration_ms": "1.5", "http.path": "/api/lead"] as Logger.Metadata,
+            "2026-11-26T17:01:02.345Z INFO request duration_ms=1.5 http.path=/api/lead http.status=201"
+        ),
+        (
+            .warning, "a batch insert failed", ["error": "value too long", "empty": "", "tab": "a\tb"],
+            "2026-11-26T17:01:02.345Z WARNING a batch insert failed empty=\"\" error=\"value too long\" tab=a\tb"
+        ),
+        (.critical, "leadcrm stopped", [:], "2026-11-26T17:01:02.345Z CRITICAL leadcrm stopped"),
+    ])
+    func textLine(level: Logger.Level, message: String, metadata: Logger.Metadata, expected: String) {
+        #expect(LeadLogHandler.textLine(time: Self.time, level: level, message: message, metadata: metadata) == expected)
     }
 
     @Test func jsonLineIsOneFlatObjectThatParses() throws {
