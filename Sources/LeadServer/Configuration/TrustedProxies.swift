@@ -50,7 +50,7 @@ public struct TrustedProxies: Sendable, Equatable {
     static func range(_ text: String) -> Range? {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let address = Self.parse(parts[0]) else { return nil }
-        let isIPv4 = !parts[0].contains(":")
+        let isIPv4 = !parts[0].utf8.contains(UInt8(ascii: ":"))
         let maximum = isIPv4 ? 32 : 128
         var prefix = maximum
         if parts.count == 2 {
@@ -63,7 +63,9 @@ public struct TrustedProxies: Sendable, Equatable {
     /// 16 bytes for IPv6; IPv4 as an IPv4-mapped IPv6 address, so one comparison serves both.
     static func parse(_ text: String) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: 16)
-        if text.contains(":") {
+        // On the bytes: with trusted proxies set this runs for every request, and `String.contains(_:)` with a
+        // string goes through Foundation's `range(of:)`.
+        if text.utf8.contains(UInt8(ascii: ":")) {
             let parsed = bytes.withUnsafeMutableBytes { inet_pton(AF_INET6, text, $0.baseAddress) }
             return parsed == 1 ? bytes : nil
         }
