@@ -104,11 +104,7 @@ public struct LeadLogHandler: LogHandler {
             line += ","
             JSONValue.writeString(key, to: &line)
             line += ":"
-            if case .string(let text) = value {
-                JSONValue.writeString(text, to: &line)
-            } else {
-                self.json(value).write(to: &line)
-            }
+            self.json(value).write(to: &line)
         }
         line += "}"
         return line
