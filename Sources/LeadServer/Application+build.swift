@@ -14,12 +14,16 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
 /// Builds the application around a store that is already open; tests use it with the store of their clean database.
 public func buildApplication(_ configuration: AppConfiguration, bootstrap: StoreBootstrap, logger: Logger) -> some ApplicationProtocol {
     let router = buildRouter(configuration, store: bootstrap.store, crm: bootstrap.crm, logger: logger)
+    // Intake that needs a token goes through the router, where the token is checked.
+    let directIntake =
+        configuration.intakeRequiresToken ? nil : IntakeController(configuration, store: bootstrap.store, crm: bootstrap.crm)
     var app = Application(
         router: router,
         // Idle keep-alive connections are closed so that abandoned clients do not pile up.
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [ConnectionCloseHandler()],
+                additionalChannelHandlers: [ConnectionCloseHandler()]
+                    + (directIntake.map { [DirectIntakePlacement(intake: $0, logger: logger)] } ?? []),
                 idleTimeout: TimeAmount(configuration.idleTimeout)
             )
         ),
@@ -51,12 +55,7 @@ func buildRouter(_ configuration: AppConfiguration, store: any LeadStore, crm: a
         CORSPolicyMiddleware(origins: configuration.corsOrigins)
         ErrorMiddleware(logger: logger, routes: knownRoutes)
     }
-    IntakeController(
-        store: store,
-        bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
-        trustedProxies: configuration.trustedProxies,
-        tokens: configuration.intakeRequiresToken ? IntakeTokenCache(crm: crm) : nil
-    ).addRoutes(to: router)
+    IntakeController(configuration, store: store, crm: crm).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
     CRMController(crm: crm, statuses: configuration.leadStatuses, logger: logger).addRoutes(to: router)
     let openAPI = ByteBuffer(string: OpenAPIDocument.json(statuses: configuration.leadStatuses))

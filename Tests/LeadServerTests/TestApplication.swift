@@ -7,8 +7,9 @@ import LeadServer
 import LeadTestSupport
 import Logging
 
-/// The application under test, built exactly as `leadcrm serve` builds it but around a store the test chose and
-/// driven through the router, without a socket.
+/// The application under test, built exactly as `leadcrm serve` builds it but around a store the test chose, and
+/// reached over a real socket: intake requests take the path senders' requests take (`DirectIntakeHandler` in the
+/// channel pipeline, or the router), not only the router.
 enum TestApplication {
     /// Logs are not asserted on here; discarding them keeps the test output readable.
     static let logger = Logger(label: "leadcrm.server-test") { _ in SwiftLogNoOpLogHandler() }
@@ -24,7 +25,7 @@ enum TestApplication {
         _ test: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let app = buildApplication(configuration, bootstrap: StoreBootstrap(store: store, services: []), logger: self.logger)
-        return try await app.test(.router, test)
+        return try await app.test(.live, test)
     }
 
     /// A clean, migrated database of `backend` and the application on it.

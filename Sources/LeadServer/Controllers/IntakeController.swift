@@ -18,6 +18,23 @@ struct IntakeController {
     /// Set with `INTAKE_AUTH=required`: a request needs a token of any role, and one without is not recorded.
     let tokens: IntakeTokenCache?
 
+    init(store: any LeadStore, bodyReader: BodyReader, trustedProxies: TrustedProxies, tokens: IntakeTokenCache?) {
+        self.store = store
+        self.bodyReader = bodyReader
+        self.trustedProxies = trustedProxies
+        self.tokens = tokens
+    }
+
+    /// Intake as `configuration` sets it up.
+    init(_ configuration: AppConfiguration, store: any LeadStore, crm: any CRMStore) {
+        self.init(
+            store: store,
+            bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
+            trustedProxies: configuration.trustedProxies,
+            tokens: configuration.intakeRequiresToken ? IntakeTokenCache(crm: crm) : nil
+        )
+    }
+
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.post("/api/lead") { request, context in
             try await self.receive(request, context: context)
@@ -30,8 +47,21 @@ struct IntakeController {
             _ = try await tokens.authenticate(request)
         }
         let body = await self.bodyReader.read(request, channel: context.channel)
-        let headers = KeptHeaders(request.headers)
-        let submission = RawSubmission(
+        let submission = self.submission(
+            receivedAt: receivedAt,
+            body: body,
+            fields: request.headers,
+            requestID: context.requestID,
+            peer: context.remoteAddress
+        )
+        let result = try await self.record(submission, facts: context.facts)
+        return JSONResponse.make(Self.answer(for: result))
+    }
+
+    /// The raw request as the store keeps it.
+    func submission(receivedAt: Date, body: BodyReader.Body, fields: HTTPFields, requestID: String, peer: String?) -> RawSubmission {
+        let headers = KeptHeaders(fields)
+        return RawSubmission(
             receivedAt: receivedAt,
             body: body.bytes,
             truncated: body.truncated,
@@ -41,31 +71,35 @@ struct IntakeController {
                 contentType: headers.contentType,
                 userAgent: headers.userAgent,
                 idempotencyKey: headers.idempotencyKey,
-                requestID: context.requestID,
+                requestID: requestID,
                 forwardedFor: headers.forwardedFor
             ),
-            clientAddress: self.trustedProxies.clientAddress(peer: context.remoteAddress, forwardedFor: headers.forwardedFor)
+            clientAddress: self.trustedProxies.clientAddress(peer: peer, forwardedFor: headers.forwardedFor)
         )
-        context.facts.update { $0.idempotencyKey = submission.headers.idempotencyKey }
+    }
+
+    /// Records the request and notes what became of it for the request's log line.
+    func record(_ submission: RawSubmission, facts: RequestFacts) async throws -> IntakeResult {
+        facts.update { $0.idempotencyKey = submission.headers.idempotencyKey }
         let result = try await self.store.record(submission, as: SubmissionInterpretation(of: submission))
-        context.facts.update {
+        facts.update {
             $0.leadID = result.leadID
             $0.outcome = result.outcome
         }
-        return Self.response(for: result)
+        return result
     }
 
     /// `{"ok":true,"lead_id":"<id>"` and `tail`: written directly, as every intake answer is one of three shapes.
-    static func accepted(_ status: HTTPResponse.Status, leadID: String, tail: StaticString) -> Response {
+    static func accepted(_ status: HTTPResponse.Status, leadID: String, tail: StaticString) -> JSONAnswer {
         var body = ByteBuffer()
         body.reserveCapacity(64 + leadID.utf8.count)
         body.writeStaticString(#"{"ok":true,"lead_id":"#)
         body.writeString(JSONValue.string(leadID).jsonText)
         body.writeStaticString(tail)
-        return JSONResponse.make(status, body: body)
+        return JSONAnswer(status: status, body: body)
     }
 
-    static func response(for result: IntakeResult) -> Response {
+    static func answer(for result: IntakeResult) -> JSONAnswer {
         switch result {
         case .stored(let leadID):
             Self.accepted(.created, leadID: leadID, tail: #","deduplicated":false}"#)
@@ -75,13 +109,13 @@ struct IntakeController {
         case .queued(let leadID), .failed(let leadID):
             Self.accepted(.accepted, leadID: leadID, tail: #","deduplicated":false,"queued":true}"#)
         case .rejected(.payloadTooLarge):
-            JSONResponse.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
+            JSONAnswer.error(.contentTooLarge, IntakeRejection.payloadTooLarge.rawValue)
         case .rejected(.incompleteBody):
-            JSONResponse.error(.requestTimeout, IntakeRejection.incompleteBody.rawValue, headers: [.connection: "close"])
+            JSONAnswer.error(.requestTimeout, IntakeRejection.incompleteBody.rawValue, headers: [.connection: "close"])
         case .rejected(.unreadableBody):
-            JSONResponse.error(.badRequest, IntakeRejection.unreadableBody.rawValue, headers: [.connection: "close"])
+            JSONAnswer.error(.badRequest, IntakeRejection.unreadableBody.rawValue, headers: [.connection: "close"])
         case .rejected(let rejection):
-            JSONResponse.error(.badRequest, rejection.rawValue)
+            JSONAnswer.error(.badRequest, rejection.rawValue)
         }
     }
 }

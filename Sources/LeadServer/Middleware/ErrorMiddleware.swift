@@ -15,13 +15,6 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as LeadStoreError {
-            guard case .unavailable(let reason) = error else { throw error }
-            self.logger.warning(
-                "database unavailable",
-                metadata: ["request.id": "\(context.requestID)", "http.path": "\(request.uri.path)", "error": "\(reason)"]
-            )
-            return JSONResponse.error(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
         } catch let error as APIError {
             var members: [(key: String, value: JSONValue)] = [("ok", .bool(false)), ("error", .string(error.code))]
             if let parameter = error.parameter { members.append(("parameter", .string(parameter))) }
@@ -32,15 +25,27 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             return JSONResponse.error(error.status, Self.code(for: error.status))
         } catch {
-            self.logger.error(
-                "request failed",
-                metadata: [
-                    "request.id": "\(context.requestID)", "http.method": "\(request.method.rawValue)",
-                    "http.path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
-                ]
+            return JSONResponse.make(
+                Self.failure(error, logger: self.logger, requestID: context.requestID, method: request.method, path: request.uri.path)
             )
-            return JSONResponse.error(.internalServerError, "internal_error")
         }
+    }
+
+    /// The answer to an error no handler turned into one, logged here: the database being away is `503`, anything
+    /// else `500 internal_error`. Intake's direct path (`DirectIntakeHandler`) answers its errors with it too.
+    static func failure(_ error: any Error, logger: Logger, requestID: String, method: HTTPRequest.Method, path: String) -> JSONAnswer {
+        if case LeadStoreError.unavailable(let reason) = error {
+            logger.warning("database unavailable", metadata: ["request.id": "\(requestID)", "http.path": "\(path)", "error": "\(reason)"])
+            return JSONAnswer.error(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
+        }
+        logger.error(
+            "request failed",
+            metadata: [
+                "request.id": "\(requestID)", "http.method": "\(method.rawValue)", "http.path": "\(path)",
+                "error": "\(String(reflecting: error))",
+            ]
+        )
+        return JSONAnswer.error(.internalServerError, "internal_error")
     }
 
     static func code(for status: HTTPResponse.Status) -> String {
