@@ -117,13 +117,29 @@ struct DirectIntakeHandlerTests {
         let channel = try await Self.channel(store: store)
         try await Self.sendLead("{}", to: channel, requestID: "direct-e")
         try await store.waitForSubmissions(1)
-        channel.pipeline.fireErrorCaught(ParserFailure())
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.fireErrorCaught(ParserFailure()) }
         try await channel.throwIfErrorCaught()
 
         store.open()
         #expect(try await Self.answerHead(of: channel).status == .created)
         _ = try await Self.answerBody(of: channel)
         await #expect(throws: ParserFailure.self) { try await channel.throwIfErrorCaught() }
+    }
+
+    @Test("a sender that half-closes after its request gets its answer before the router hears its input ended")
+    func halfClose() async throws {
+        let store = GatedStore(open: false)
+        let events = EventLog()
+        let channel = try await Self.channel(store: store, events: events)
+        try await Self.sendLead("{}", to: channel, requestID: "direct-c")
+        try await store.waitForSubmissions(1)
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+        #expect(events.entries.isEmpty)
+
+        store.open()
+        #expect(try await Self.answerHead(of: channel).status == .created)
+        _ = try await Self.answerBody(of: channel)
+        #expect(events.entries == ["inputClosed"])
     }
 
     @Test("a body that misses its deadline is kept as it came and answered 408, closing the connection")
@@ -158,7 +174,7 @@ struct DirectIntakeHandlerTests {
 
     // MARK: - Helpers
 
-    static func channel(store: GatedStore) async throws -> NIOAsyncTestingChannel {
+    static func channel(store: GatedStore, events: EventLog? = nil) async throws -> NIOAsyncTestingChannel {
         let intake = IntakeController(
             store: store,
             bodyReader: BodyReader(limit: Self.bodyLimit, timeout: .seconds(30)),
@@ -168,6 +184,9 @@ struct DirectIntakeHandlerTests {
         let channel = NIOAsyncTestingChannel()
         try await channel.testingEventLoop.executeInContext {
             try channel.pipeline.syncOperations.addHandler(DirectIntakeHandler(intake: intake, logger: TestApplication.logger))
+            if let events {
+                try channel.pipeline.syncOperations.addHandler(EventRecorder(log: events))
+            }
         }
         return channel
     }
@@ -269,6 +288,28 @@ final class GatedStore: LeadStore {
 }
 
 struct GatedStoreTimeout: Error {}
+
+/// The user events that reached the router's side of the pipeline.
+final class EventLog: Sendable {
+    private let recorded = Mutex<[String]>([])
+
+    var entries: [String] { self.recorded.withLock { $0 } }
+
+    func add(_ entry: String) { self.recorded.withLock { $0.append(entry) } }
+}
+
+final class EventRecorder: ChannelInboundHandler {
+    typealias InboundIn = HTTPRequestPart
+
+    let log: EventLog
+
+    init(log: EventLog) { self.log = log }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        self.log.add("\(event)")
+        context.fireUserInboundEventTriggered(event)
+    }
+}
 
 /// Stands for the HTTP parser's error on bytes that are not a request.
 struct ParserFailure: Error {}

@@ -55,9 +55,10 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var held: [HTTPRequestPart] = []
     /// A read asked for while a taken request was being recorded, done after its answer.
     private var readHeld = false
-    /// An error from below (the HTTP parser's, on bytes after a taken request) that came while that request was
-    /// pending: passed on after its answer, so the router's answer to it comes second, as it was sent.
-    private var heldError: (any Error)?
+    /// What came from below while a taken request was pending, after its parts: the HTTP parser's error on the
+    /// bytes that followed it, or the end of the sender's input (a sender that half-closes after its request).
+    /// Passed on after its answer, so the router neither answers first nor ends the connection before it.
+    private var heldSignals: [Signal] = []
     /// The connection closes after an answer: nothing more is read.
     private var closing = false
 
@@ -188,7 +189,7 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if answer.closesConnection {
             self.closing = true
             self.held = []
-            self.heldError = nil
+            self.heldSignals = []
             context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
@@ -221,14 +222,15 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if passed {
             context.fireChannelReadComplete()
         }
-        if let error = self.heldError {
-            if self.taken == nil {
-                self.heldError = nil
-                context.fireErrorCaught(error)
-            } else {
-                // A request taken from the held parts gets no more of its body after the error.
-                self.bodyEnded(context: context, error: "the body ended early: \(error)", timedOut: false)
+        if self.taken == nil {
+            let signals = self.heldSignals
+            self.heldSignals = []
+            for signal in signals {
+                signal.fire(on: context)
             }
+        } else if let signal = self.heldSignals.first {
+            // A request taken from the held parts gets no more of its body.
+            self.bodyEnded(context: context, error: signal.bodyError, timedOut: false)
         }
         if self.readHeld, self.taken?.recording != true {
             self.readHeld = false
@@ -253,13 +255,45 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.hold(.error(error), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .some(ChannelEvent.inputClosed) = event as? ChannelEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.hold(.inputClosed, context: context)
+    }
+
+    private func hold(_ signal: Signal, context: ChannelHandlerContext) {
         guard self.taken != nil, !self.closing else {
-            context.fireErrorCaught(error)
+            signal.fire(on: context)
             return
         }
         // Mid-body, the request is kept with what came, as the router keeps it.
-        self.bodyEnded(context: context, error: "the body ended early: \(error)", timedOut: false)
-        self.heldError = self.heldError ?? error
+        self.bodyEnded(context: context, error: signal.bodyError, timedOut: false)
+        self.heldSignals.append(signal)
+    }
+
+    /// An error or the end of input, from below.
+    private enum Signal {
+        case error(any Error)
+        case inputClosed
+
+        var bodyError: String {
+            switch self {
+            case .error(let error): "the body ended early: \(error)"
+            case .inputClosed: "the body ended early: the sender closed the connection"
+            }
+        }
+
+        func fire(on context: ChannelHandlerContext) {
+            switch self {
+            case .error(let error): context.fireErrorCaught(error)
+            case .inputClosed: context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
