@@ -76,11 +76,12 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Takes `part` or holds it; returns whether it goes on to the router instead.
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
         guard !self.closing else { return false }
-        if let taken = self.taken {
-            if taken.recording {
+        // Only the flag is read: a copy of the request would make each part copy the body gathered so far.
+        if let recording = self.taken?.recording {
+            if recording {
                 self.held.append(part)
             } else if case .body(let buffer) = part {
-                let room = self.intake.bodyReader.limit - taken.body.bytes.count
+                let room = self.intake.bodyReader.limit - (self.taken?.body.bytes.count ?? 0)
                 self.taken?.body.bytes.append(contentsOf: buffer.readableBytesView.prefix(room))
             } else if case .end = part {
                 self.record(context: context)
