@@ -48,8 +48,12 @@ extension PostgresLeadStore {
         }
     }
 
-    /// Calls the batch procedure, which commits before it answers, and maps its answer to each request's result.
+    /// Calls the batch procedure, which commits before it answers, and maps its answer to each request's result. A
+    /// lone request goes in one plain statement instead (`IntakeOneStatement`).
     static func writeBatch(_ items: [IntakeItem], on connection: PostgresConnection, logger: Logger) async throws -> [IntakeResult] {
+        if items.count == 1 {
+            return [try await Self.writeOne(items[0], on: connection, logger: logger)]
+        }
         var outcomes: [String: (outcome: IntakeOutcome, leadID: String)] = [:]
         outcomes.reserveCapacity(items.count)
         for try await (ids, kinds, leadIDs) in try await connection.execute(IntakeBatchCall(items: items), logger: logger) {
@@ -57,14 +61,31 @@ extension PostgresLeadStore {
                 outcomes[id] = (IntakeOutcome(rawValue: kind) ?? .failed, leadID)
             }
         }
-        return items.map { item in
-            let id = item.submission.idText
-            if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
-            switch outcomes[id] {
-            case (.stored, _)?: return .stored(leadID: id)
-            case (.duplicate, let leadID)? where !leadID.isEmpty: return .duplicate(leadID: leadID)
-            default: return .failed(leadID: id)
+        return items.map { Self.result(of: $0, written: outcomes[$0.submission.idText]) }
+    }
+
+    private static func writeOne(_ item: IntakeItem, on connection: PostgresConnection, logger: Logger) async throws -> IntakeResult {
+        var written: (outcome: IntakeOutcome, leadID: String)?
+        for try await (kind, leadID) in try await connection.execute(IntakeOneStatement(item: item), logger: logger) {
+            written = (IntakeOutcome(rawValue: kind) ?? .failed, leadID)
+        }
+        if written?.outcome == .failed, case .lead = item.interpretation, let key = item.submission.headers.idempotencyKey {
+            let link = LinkFailedDuplicate(rawID: item.submission.idText, key: key)
+            for try await holder in try await connection.execute(link, logger: logger) {
+                written = (.duplicate, holder)
             }
+        }
+        return Self.result(of: item, written: written)
+    }
+
+    /// A request's answer from the outcome and lead id its raw row was written with.
+    private static func result(of item: IntakeItem, written: (outcome: IntakeOutcome, leadID: String)?) -> IntakeResult {
+        let id = item.submission.idText
+        if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
+        switch written {
+        case (.stored, _)?: return .stored(leadID: id)
+        case (.duplicate, let leadID)? where !leadID.isEmpty: return .duplicate(leadID: leadID)
+        default: return .failed(leadID: id)
         }
     }
 
