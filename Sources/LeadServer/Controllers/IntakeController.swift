@@ -18,23 +18,6 @@ struct IntakeController {
     /// Set with `INTAKE_AUTH=required`: a request needs a token of any role, and one without is not recorded.
     let tokens: IntakeTokenCache?
 
-    init(store: any LeadStore, bodyReader: BodyReader, trustedProxies: TrustedProxies, tokens: IntakeTokenCache?) {
-        self.store = store
-        self.bodyReader = bodyReader
-        self.trustedProxies = trustedProxies
-        self.tokens = tokens
-    }
-
-    /// Intake as `configuration` sets it up.
-    init(_ configuration: AppConfiguration, store: any LeadStore, crm: any CRMStore) {
-        self.init(
-            store: store,
-            bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
-            trustedProxies: configuration.trustedProxies,
-            tokens: configuration.intakeRequiresToken ? IntakeTokenCache(crm: crm) : nil
-        )
-    }
-
     func addRoutes(to router: Router<LeadRequestContext>) {
         router.post("/api/lead") { request, context in
             try await self.receive(request, context: context)
@@ -117,6 +100,18 @@ struct IntakeController {
         case .rejected(let rejection):
             JSONAnswer.error(.badRequest, rejection.rawValue)
         }
+    }
+}
+
+extension IntakeController {
+    /// Intake as `configuration` sets it up.
+    init(_ configuration: AppConfiguration, store: any LeadStore, crm: any CRMStore) {
+        self.init(
+            store: store,
+            bodyReader: BodyReader(limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout),
+            trustedProxies: configuration.trustedProxies,
+            tokens: configuration.intakeRequiresToken ? IntakeTokenCache(crm: crm) : nil
+        )
     }
 }
 

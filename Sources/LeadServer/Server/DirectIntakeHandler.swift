@@ -11,8 +11,8 @@ import NIOHTTPTypes
 /// Through the router, a request is handed to Swift concurrency as an async sequence of parts, read by the
 /// connection's task, passed through the middleware, and its response handed back as another async sequence: on
 /// two cores that machinery was about 40 of the ~110 µs of CPU leadcrm spent on an intake request. Here the parts
-/// are gathered on the event loop and only the store's write is async: 71 µs, and 28% more requests per second at
-/// 32 connections (alternating runs, 6 of 6).
+/// are gathered on the event loop and only the store's write is async: 71 µs, and 13% and 28% more requests per
+/// second at 32 connections in two alternating runs.
 ///
 /// It takes a request only where that changes nothing a sender can see: `POST /api/lead` with a `Content-Length`
 /// within the body limit (not chunked, no `Expect`), without `Origin` (a browser's request goes through the
