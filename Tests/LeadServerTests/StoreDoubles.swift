@@ -1,4 +1,5 @@
 import LeadCore
+import Synchronization
 
 /// A store whose every operation fails with one error: the database outages and surprises a real store cannot be
 /// made to produce on demand.
@@ -66,3 +67,67 @@ actor RecordingStore: LeadStore {
     func leadCount() async throws -> Int { try await self.base.leadCount() }
     func submissionCount() async throws -> Int { try await self.base.submissionCount() }
 }
+
+/// A store that answers as a real one would (`stored`, or the rejection the request was interpreted as), once the
+/// test lets it: what the handler does while a write is pending.
+final class GatedStore: LeadStore {
+    private struct State {
+        var submissions: [RawSubmission] = []
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        var isOpen: Bool
+    }
+
+    private let state: Mutex<State>
+
+    init(open: Bool = true) {
+        self.state = Mutex(State(isOpen: open))
+    }
+
+    var submissions: [RawSubmission] { self.state.withLock { $0.submissions } }
+
+    func open() {
+        let waiting = self.state.withLock { state in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    func waitForSubmissions(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while self.submissions.count < count {
+            guard ContinuousClock.now < deadline else { throw GatedStoreTimeout() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func record(_ submission: RawSubmission, as interpretation: SubmissionInterpretation) async throws -> IntakeResult {
+        let number = self.state.withLock { state in
+            state.submissions.append(submission)
+            return state.submissions.count
+        }
+        await withCheckedContinuation { continuation in
+            let goesOn = self.state.withLock { state in
+                if !state.isOpen { state.waiting.append(continuation) }
+                return state.isOpen
+            }
+            if goesOn { continuation.resume() }
+        }
+        if case .rejected(let rejection) = interpretation { return .rejected(rejection) }
+        return .stored(leadID: "lead-\(number)")
+    }
+
+    func migrate() async throws {}
+    func checkHealth() async throws {}
+    func submissions(matching selection: ReplaySelection, after cursor: ReplayCursor?, limit: Int) async throws -> [StoredSubmission] { [] }
+    func countSubmissions(matching selection: ReplaySelection) async throws -> Int { 0 }
+    func replay(_ submission: StoredSubmission, dryRun: Bool) async throws -> ReplayResult { throw GatedStoreTimeout() }
+    func lead(id: String) async throws -> StoredLead? { nil }
+    func submissions(forLead leadID: String) async throws -> [StoredSubmission] { [] }
+    func submission(id: String) async throws -> StoredSubmission? { nil }
+    func leadCount() async throws -> Int { 0 }
+    func submissionCount() async throws -> Int { self.submissions.count }
+}
+
+struct GatedStoreTimeout: Error {}
