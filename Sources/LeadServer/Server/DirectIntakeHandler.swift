@@ -16,7 +16,7 @@ import NIOHTTPTypes
 ///
 /// It takes a request only where that changes nothing a sender can see: `POST /api/lead` with a `Content-Length`
 /// within the body limit (not chunked, no `Expect`), without `Origin` (a browser's request goes through the
-/// router, for CORS), with intake open to all (no tokens, see `DirectIntakePlacement`), and with no earlier
+/// router, for CORS), with intake open to all (with `INTAKE_AUTH=required` it is not installed), and with no earlier
 /// request of the connection still waiting for its answer. Everything else goes on to the router. What it does
 /// with a request is the router's own code: `IntakeController` builds, records and answers it, `ErrorMiddleware`
 /// answers a failure, `RequestLogMiddleware` writes its line.
