@@ -17,6 +17,25 @@ struct BodyReader: Sendable {
         var truncated: Bool
         var error: String?
         var timedOut = false
+
+        /// Why a body stopped before its end, as its raw row records it.
+        enum Ending {
+            /// Its deadline passed.
+            case deadline(Duration)
+            /// The connection or the HTTP parser ended it; the cause is said in words.
+            case early(String)
+        }
+
+        /// Records that the body stopped before its end (the router's reader and intake's direct path alike).
+        mutating func end(_ ending: Ending) {
+            switch ending {
+            case .deadline(let timeout):
+                self.error = "the body did not arrive within \(timeout)"
+                self.timedOut = true
+            case .early(let cause):
+                self.error = "the body ended early: \(cause)"
+            }
+        }
     }
 
     let limit: Int
@@ -51,10 +70,9 @@ struct BodyReader: Sendable {
         }
         // Closing the input at the deadline ends the body either way: normally or with an error.
         if expired.hasFired {
-            body.error = "the body did not arrive within \(self.timeout)"
-            body.timedOut = true
+            body.end(.deadline(self.timeout))
         } else if let failure {
-            body.error = "the body ended early: \(failure)"
+            body.end(.early("\(failure)"))
         }
         return body
     }

@@ -102,7 +102,7 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body: body
         )
         self.taken?.deadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.intake.bodyReader.timeout)) {
-            self.bodyEnded(context: context, error: "the body did not arrive within \(self.intake.bodyReader.timeout)", timedOut: true)
+            self.bodyEnded(.deadline(self.intake.bodyReader.timeout), context: context)
         }
         return false
     }
@@ -118,10 +118,9 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The body stopped before its end: the request is recorded with what came.
-    private func bodyEnded(context: ChannelHandlerContext, error: String, timedOut: Bool) {
+    private func bodyEnded(_ ending: BodyReader.Body.Ending, context: ChannelHandlerContext) {
         guard self.taken?.recording == false else { return }
-        self.taken?.body.error = error
-        self.taken?.body.timedOut = timedOut
+        self.taken?.body.end(ending)
         self.record(context: context)
     }
 
@@ -231,7 +230,7 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         } else if let signal = self.heldSignals.first {
             // A request taken from the held parts gets no more of its body.
-            self.bodyEnded(context: context, error: signal.bodyError, timedOut: false)
+            self.bodyEnded(signal.bodyEnding, context: context)
         }
         if self.readHeld, self.taken?.recording != true {
             self.readHeld = false
@@ -273,7 +272,7 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         // Mid-body, the request is kept with what came, as the router keeps it.
-        self.bodyEnded(context: context, error: signal.bodyError, timedOut: false)
+        self.bodyEnded(signal.bodyEnding, context: context)
         self.heldSignals.append(signal)
     }
 
@@ -282,10 +281,10 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case error(any Error)
         case inputClosed
 
-        var bodyError: String {
+        var bodyEnding: BodyReader.Body.Ending {
             switch self {
-            case .error(let error): "the body ended early: \(error)"
-            case .inputClosed: "the body ended early: the sender closed the connection"
+            case .error(let error): .early("\(error)")
+            case .inputClosed: .early("the sender closed the connection")
             }
         }
 
@@ -299,7 +298,7 @@ final class DirectIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         // The sender hung up mid-body: what came is still a request to keep.
-        self.bodyEnded(context: context, error: "the body ended early: the connection closed", timedOut: false)
+        self.bodyEnded(.early("the connection closed"), context: context)
         context.fireChannelInactive()
     }
 }
