@@ -39,6 +39,36 @@ import Testing
         }
     }
 
+    /// Autovacuum's `ANALYZE` sorts the sampled values of every column that keeps statistics, so the intake tables
+    /// keep them only for the columns a query compares (migration 11), and the search index's expression keeps its.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func onlyTheColumnsQueriesCompareKeepStatistics() async throws {
+        try await TestDatabase.with(.postgres) { db in
+            let store = try #require(db.store as? PostgresLeadStore)
+            func withStatistics(_ relation: String) async throws -> Set<String> {
+                let rows = try await store.client.query(
+                    """
+                    SELECT attname::text FROM pg_attribute
+                    WHERE attrelid = to_regclass(\(relation)) AND attnum > 0 AND NOT attisdropped
+                        AND coalesce(attstattarget, -1) <> 0
+                    """
+                )
+                var names: Set<String> = []
+                for try await name in rows.decode(String.self) {
+                    names.insert(name)
+                }
+                return names
+            }
+            #expect(
+                try await withStatistics("leads")
+                    == ["id", "created_at", "status", "assigned_to", "country", "sourcetype", "domain", "erased_at"]
+            )
+            #expect(try await withStatistics("leads_raw") == ["id", "createdAt", "outcome", "lead_id", "erased_at"])
+            #expect(try await withStatistics("leads_idempotency_key_digest_key") == [])
+            #expect(try await withStatistics("leads_search_trgm_idx").count == 1)
+        }
+    }
+
     /// Migration 10 rewrites the key digest behind the unique index on keys. Leads whose index entries the old
     /// definition computed must still be found by their keys afterwards, whatever the key's length or characters.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))

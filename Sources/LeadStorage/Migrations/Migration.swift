@@ -11,6 +11,6 @@ struct Migration: Sendable {
     /// Every migration, oldest first. Append only: a released migration is never edited.
     static let all: [Migration] = [
         .oldServiceSchema, .rawJournal, .longValues, .intakeProcedure, .crm, .intakeDuplicatesOnce,
-        .searchIndexPendingList, .unreadIndexes, .intakeHoldersPlanned, .keyDigestPlpgsql,
+        .searchIndexPendingList, .unreadIndexes, .intakeHoldersPlanned, .keyDigestPlpgsql, .plannerStatistics,
     ]
 }
