@@ -35,10 +35,19 @@ import Testing
         }
     }
 
-    /// Runs the service while 20 leads come in, then stops it; the pages it left in the pending list.
-    static func pagesLeftAfterTwentyLeads(requestsPerMerge: Int, maxWait: Duration, prefix: String) async throws -> Int? {
+    /// Runs the service while 20 leads come in (or after they came in), then stops it; the pages it left in the
+    /// pending list.
+    static func pagesLeftAfterTwentyLeads(
+        requestsPerMerge: Int,
+        maxWait: Duration,
+        prefix: String,
+        beforeTheServiceStarts: Bool = false
+    ) async throws -> Int? {
         try await TestDatabase.with(.postgres) { db in
             let store = try #require(db.store as? PostgresLeadStore)
+            if beforeTheServiceStarts {
+                try await Self.recordLeads(20, prefix: prefix, in: db)
+            }
             let service = SearchIndexMaintenance(
                 store: store,
                 requestsPerMerge: requestsPerMerge,
@@ -49,7 +58,9 @@ import Testing
             )
             let running = Task { try await service.run() }
             defer { running.cancel() }
-            try await Self.recordLeads(20, prefix: prefix, in: db)
+            if !beforeTheServiceStarts {
+                try await Self.recordLeads(20, prefix: prefix, in: db)
+            }
             // Time for the service to notice and merge while the whole suite runs on two cores: after 300 ms it
             // once still had its merge under way, and stopping it cancelled that merge (2 pages left).
             try await Task.sleep(for: .seconds(2))
@@ -69,6 +80,19 @@ import Testing
     func theServiceMergesOnceEnoughRequestsCameInWithoutWaitingLonger() async throws {
         let left = try await Self.pagesLeftAfterTwentyLeads(requestsPerMerge: 20, maxWait: .seconds(3600), prefix: "count")
         #expect(left == 0, "twenty requests were enough for a merge")
+    }
+
+    /// Requests written before the service started (or while its task was still being scheduled) are in the pending
+    /// list too, so they count towards its first merge.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func requestsWrittenBeforeTheServiceStartedCountTowardsItsFirstMerge() async throws {
+        let left = try await Self.pagesLeftAfterTwentyLeads(
+            requestsPerMerge: 20,
+            maxWait: .seconds(3600),
+            prefix: "early",
+            beforeTheServiceStarts: true
+        )
+        #expect(left == 0, "the twenty requests before the start were enough for a merge")
     }
 
     @Test(.enabled(if: TestDatabase.postgresURL != nil))

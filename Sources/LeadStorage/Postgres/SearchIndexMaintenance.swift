@@ -52,7 +52,9 @@ public struct SearchIndexMaintenance: Service {
     /// Returns when cancelled (on shutdown) and only then.
     private func mergeWhileLeadsComeIn() async {
         let activity = self.store.intakeActivity
-        var merged = activity.requestCount
+        // Requests written before the service started count towards the first merge: their entries wait in the
+        // pending list as well.
+        var merged = 0
         var seen = merged
         var lastMerge = ContinuousClock.now
         var nextLook = lastMerge
