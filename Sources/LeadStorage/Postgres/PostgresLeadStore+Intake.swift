@@ -54,7 +54,7 @@ extension PostgresLeadStore {
         if items.count == 1 {
             return [try await Self.writeOne(items[0], on: connection, logger: logger)]
         }
-        var outcomes: [String: (outcome: IntakeOutcome, leadID: String)] = [:]
+        var outcomes: [String: WrittenRaw] = [:]
         outcomes.reserveCapacity(items.count)
         for try await (ids, kinds, leadIDs) in try await connection.execute(IntakeBatchCall(items: items), logger: logger) {
             for (id, (kind, leadID)) in zip(ids, zip(kinds, leadIDs)) {
@@ -65,7 +65,7 @@ extension PostgresLeadStore {
     }
 
     private static func writeOne(_ item: IntakeItem, on connection: PostgresConnection, logger: Logger) async throws -> IntakeResult {
-        var written: (outcome: IntakeOutcome, leadID: String)?
+        var written: WrittenRaw?
         for try await (kind, leadID) in try await connection.execute(IntakeOneStatement(item: item), logger: logger) {
             written = (IntakeOutcome(rawValue: kind) ?? .failed, leadID)
         }
@@ -78,8 +78,11 @@ extension PostgresLeadStore {
         return Self.result(of: item, written: written)
     }
 
+    /// The outcome and lead id a raw row was written with (an empty lead id where it has none).
+    private typealias WrittenRaw = (outcome: IntakeOutcome, leadID: String)
+
     /// A request's answer from the outcome and lead id its raw row was written with.
-    private static func result(of item: IntakeItem, written: (outcome: IntakeOutcome, leadID: String)?) -> IntakeResult {
+    private static func result(of item: IntakeItem, written: WrittenRaw?) -> IntakeResult {
         let id = item.submission.idText
         if case .rejected(let rejection) = item.interpretation { return .rejected(rejection) }
         switch written {
