@@ -3,7 +3,8 @@ import PostgresNIO
 
 extension PostgresLeadStore {
     /// Applies pending migrations. A transaction-scoped advisory lock makes concurrent starts of several leadcrm
-    /// processes take turns, so each migration runs exactly once.
+    /// processes take turns, so each migration runs exactly once. Then warns when the server's settings would copy
+    /// intake's leads into its log (`StatementLogging`).
     public func migrate() async throws {
         let logger = self.logger
         let schema = self.settings.schema
@@ -46,5 +47,6 @@ extension PostgresLeadStore {
         for migration in applied {
             logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
         }
+        await self.warnIfStatementsLogLeads()
     }
 }
