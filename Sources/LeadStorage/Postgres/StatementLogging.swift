@@ -8,21 +8,21 @@ import PostgresNIO
 /// (`log_min_duration_statement`) is commonly on in production, and a batch that waited for a busy disk is slow:
 /// it would copy those leads into the server's log, where erasure (`DELETE /api/leads/{id}`) cannot reach them, a
 /// few hundred kilobytes a time. Only a superuser may change that setting, so leadcrm warns and names the fix.
-public struct StatementLogging: Sendable, Equatable {
+struct StatementLogging: Sendable, Equatable {
     /// `log_parameter_max_length`: -1 logs parameters whole, 0 not at all, n their first n bytes.
-    public var parameterMaxLength: Int
+    var parameterMaxLength: Int
     /// `log_min_duration_statement` in milliseconds; -1 is off, 0 logs every statement.
-    public var minDuration: Int
+    var minDuration: Int
     /// `log_min_duration_sample` in milliseconds, for the share `log_statement_sample_rate` of statements.
-    public var minDurationSample: Int
-    public var statementSampleRate: Double
+    var minDurationSample: Int
+    var statementSampleRate: Double
     /// `log_statement`: none, ddl, mod (intake's inserts among them) or all.
-    public var statement: String
+    var statement: String
     /// `log_transaction_sample_rate`: the share of transactions whose every statement is logged.
-    public var transactionSampleRate: Double
+    var transactionSampleRate: Double
 
     /// PostgreSQL's defaults: nothing logged.
-    public static let defaults = StatementLogging(
+    static let defaults = StatementLogging(
         parameterMaxLength: -1,
         minDuration: -1,
         minDurationSample: -1,
@@ -32,7 +32,7 @@ public struct StatementLogging: Sendable, Equatable {
     )
 
     /// The settings under which leadcrm's statements get logged, as `name = value`.
-    public var logging: [String] {
+    var logging: [String] {
         var found: [String] = []
         if self.minDuration >= 0 { found.append("log_min_duration_statement = \(self.minDuration) ms") }
         if self.minDurationSample >= 0 && self.statementSampleRate > 0 {
@@ -44,13 +44,16 @@ public struct StatementLogging: Sendable, Equatable {
     }
 
     /// Whether a logged statement of leadcrm's would carry its leads into the server's log.
-    public var logsLeads: Bool { self.parameterMaxLength != 0 && !self.logging.isEmpty }
+    var logsLeads: Bool { self.parameterMaxLength != 0 && !self.logging.isEmpty }
 
     /// The fix, for the role leadcrm connects as.
-    public static func fix(role: String) -> String {
+    static func fix(role: String) -> String {
         "ALTER ROLE \(PostgresSettings.quoteIdentifier(role)) SET log_parameter_max_length = 0"
     }
+}
 
+extension StatementLogging {
+    /// The settings read from `pg_settings`.
     static let names = [
         "log_parameter_max_length", "log_min_duration_statement", "log_min_duration_sample", "log_statement_sample_rate",
         "log_statement", "log_transaction_sample_rate",
@@ -68,27 +71,11 @@ public struct StatementLogging: Sendable, Equatable {
         if let value = settings["log_transaction_sample_rate"].flatMap(Double.init) { logging.transactionSampleRate = value }
         self = logging
     }
-
-    public init(
-        parameterMaxLength: Int,
-        minDuration: Int,
-        minDurationSample: Int,
-        statementSampleRate: Double,
-        statement: String,
-        transactionSampleRate: Double
-    ) {
-        self.parameterMaxLength = parameterMaxLength
-        self.minDuration = minDuration
-        self.minDurationSample = minDurationSample
-        self.statementSampleRate = statementSampleRate
-        self.statement = statement
-        self.transactionSampleRate = transactionSampleRate
-    }
 }
 
 extension PostgresLeadStore {
     /// The statement logging of this store's sessions (the role's and database's settings included).
-    public func statementLogging() async throws -> StatementLogging {
+    func statementLogging() async throws -> StatementLogging {
         try await self.perform { client in
             let rows = try await client.query(
                 "SELECT name::text, setting::text FROM pg_settings WHERE name = ANY(\(StatementLogging.names))",
