@@ -54,7 +54,9 @@ public enum LeadNormalizer {
 /// Makes text safe for a PostgreSQL `text` column, which rejects NUL.
 public enum TextSanitizer {
     public static func clean(_ text: String) -> String {
-        guard text.utf8.contains(0) else { return text }
+        // Every field of every lead passes here: scanning the bytes in place is about twice as fast as the view.
+        let hasNUL = text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
+        guard hasNUL else { return text }
         return String(text.unicodeScalars.filter { $0 != "\u{0}" })
     }
 }

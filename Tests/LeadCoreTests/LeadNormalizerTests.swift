@@ -92,13 +92,15 @@ import Testing
     /// PostgreSQL `text` and `jsonb` reject NUL; the old service failed such inserts.
     @Test func neverLetsNULReachAField() throws {
         let lead = try Self.normalize(
-            #"{"email":"a\u0000b","firstName":["x\u0000"],"lastName":{"k\u0000":"\u0000"},"we\u0000ird":"v\u0000","phone":"\u0000"}"#
+            #"{"email":"a\u0000b","firstName":["x\u0000"],"lastName":{"k\u0000":"\u0000"},"we\u0000ird":"v\u0000","phone":"\u0000","#
+                + #""click_id":"a click id longer than fifteen bytes\u0000, then more","city":"not a NUL in this one at all"}"#
         )
         #expect(lead[.email] == "ab")
+        #expect(lead[.clickID] == "a click id longer than fifteen bytes, then more")
         #expect(lead[.firstName] == #"["x"]"#)
         #expect(lead[.lastName] == #"{"k":""}"#)
         #expect(lead[.phone] == "")
-        #expect(lead.extra == #"{"weird":"v"}"#)
+        #expect(lead.extra == #"{"weird":"v","city":"not a NUL in this one at all"}"#)
         for value in lead.fields.values {
             #expect(!value.unicodeScalars.contains("\u{0}"))
         }
