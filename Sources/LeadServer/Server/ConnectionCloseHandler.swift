@@ -50,7 +50,8 @@ private final class KeepAliveWatcher: ChannelDuplexHandler, RemovableChannelHand
             }
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.cascade(to: promise)
-            written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in boundContext.value.close(promise: nil) }
             context.writeAndFlush(data, promise: written)
         default:
             context.write(data, promise: promise)
