@@ -4,7 +4,8 @@ import PostgresNIO
 extension PostgresLeadStore {
     /// Applies pending migrations. A transaction-scoped advisory lock makes concurrent starts of several leadcrm
     /// processes take turns, so each migration runs exactly once. Then warns when the server's settings would copy
-    /// intake's leads into its log (`StatementLogging`).
+    /// intake's leads into its log (`StatementLogging`), or when its page memory no longer holds the indexes intake
+    /// writes to all over (`IndexMemory`).
     public func migrate() async throws {
         let logger = self.logger
         let schema = self.settings.schema
@@ -48,5 +49,6 @@ extension PostgresLeadStore {
             logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
         }
         await self.warnIfStatementsLogLeads()
+        await self.warnIfIndexesOutgrowMemory()
     }
 }
